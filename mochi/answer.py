@@ -1,8 +1,8 @@
 """The model answer contract (DESIGN.md), as pydantic models and the JSON schema sent to providers.
 
-    {"comments": [{"file", "line", "end_line", "type", "severity", "category", "message",
-                   "suggestion"}],
-     "summary": {"overall_assessment", "key_concerns", "recommendations"}}
+{"comments": [{"file", "line", "end_line", "type", "severity", "category", "message",
+               "suggestion"}],
+ "summary": {"overall_assessment", "key_concerns", "recommendations"}}
 """
 
 from __future__ import annotations
