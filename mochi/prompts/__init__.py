@@ -1,0 +1,1 @@
+"""Review prompts: Jinja templates (templates/) and their renderer (render.py)."""
