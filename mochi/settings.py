@@ -210,6 +210,6 @@ def masked(settings: Settings) -> dict[str, Any]:
     data = settings.model_dump(mode="json")
     for name in SECRET_FIELDS:
         data[name] = "********" if getattr(settings, name) is not None else None
-    data["provider"] = settings.effective_provider + ("" if settings.provider_explicit else " (default)")
+    data["provider"] = settings.effective_provider
     data["model"] = settings.effective_model
     return data

@@ -87,7 +87,7 @@ def test_masked_hides_every_secret() -> None:
     text = repr(data)
     assert "sk-live-abcdef" not in text and "pw@h" not in text
     assert data["openai_api_key"] == "********" and data["anthropic_api_key"] is None
-    assert data["provider"] == "ollama (default)"
+    assert data["provider"] == "ollama"
 
 
 def test_settings_are_frozen() -> None:
