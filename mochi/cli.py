@@ -7,6 +7,7 @@ and `mochi --help` stay fast.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -295,10 +296,8 @@ def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> N
 
     with _errors():
         root = repo or Path.cwd()
-        try:
+        with contextlib.suppress(NotARepositoryError):
             root = Path(Git(root).toplevel())
-        except NotARepositoryError:
-            pass
         settings, origin = load(os.environ, {}, config_path or root / CONFIG_FILE)
         data = masked(settings)
         if as_json:

@@ -31,7 +31,9 @@ def closed_port() -> int:
 def mochi(
     *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    base = {k: v for k, v in os.environ.items() if k not in _CI_VARS and not k.startswith(("MOCHI_", "INPUT_"))}
+    base = {
+        k: v for k, v in os.environ.items() if k not in _CI_VARS and not k.startswith(("MOCHI_", "INPUT_"))
+    }
     base.pop("OPENAI_API_KEY", None)
     base.pop("ANTHROPIC_API_KEY", None)
     base["OLLAMA_HOST"] = f"http://127.0.0.1:{closed_port()}"  # nothing listens there
@@ -62,15 +64,13 @@ def spring_change(tmp_path: Path) -> GitRepo:
         "<project><parent><groupId>org.springframework.boot</groupId>"
         "<artifactId>spring-boot-starter-parent</artifactId></parent></project>\n",
     )
-    repo.write(
-        "src/main/java/App.java",
-        "package app;\n\npublic class App {\n    public int total(int a, int b) {\n        return a + b;\n    }\n}\n",
-    )
+    head = "package app;\n\npublic class App {\n    public int total(int a, int b) {\n"
+    head += "        return a + b;\n    }\n"
+    repo.write("src/main/java/App.java", head + "}\n")
     repo.commit("base")
     repo.write(
         "src/main/java/App.java",
-        "package app;\n\npublic class App {\n    public int total(int a, int b) {\n        return a + b;\n    }\n\n"
-        "    public int ratio(int a, int b) {\n        return a / b;\n    }\n}\n",
+        head + "\n    public int ratio(int a, int b) {\n        return a / b;\n    }\n}\n",
     )
     return repo
 
@@ -104,7 +104,9 @@ def review_answer(path: str, line: int, message: str, severity: str = "high") ->
 
 def test_review_with_ollama_on_loopback_anchors_findings_and_prints_json(spring_change: GitRepo) -> None:
     with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
-        ollama.enqueue_chat(review_answer("src/main/java/App.java", 9, "`b` may be zero: ArithmeticException."))
+        ollama.enqueue_chat(
+            review_answer("src/main/java/App.java", 9, "`b` may be zero: ArithmeticException.")
+        )
         proc = mochi("review", "--format", "json", cwd=spring_change.path, env={"OLLAMA_HOST": ollama.url})
         chats = ollama.requests_to("/api/chat")
     assert proc.returncode == 0, proc.stderr
@@ -118,7 +120,12 @@ def test_review_with_ollama_on_loopback_anchors_findings_and_prints_json(spring_
     llm = [f for f in out["findings"] if f["source"].startswith("llm:")]
     assert len(llm) == 1
     f = llm[0]
-    assert (f["path"], f["line"], f["anchored"], f["severity"]) == ("src/main/java/App.java", 9, "inline", "high")
+    assert (f["path"], f["line"], f["anchored"], f["severity"]) == (
+        "src/main/java/App.java",
+        9,
+        "inline",
+        "high",
+    )
     assert f["source"] == "llm:ollama/qwen2.5-coder:7b" and len(f["fingerprint"]) >= 12
     assert out["stats"]["llm_calls"] == 1 and out["stats"]["prompt_tokens"] > 0
     assert out["summary"]["key_concerns"] == ["division by zero"]
