@@ -1,0 +1,152 @@
+"""BuiltinReviewer: runs the enabled rules over a Diff, offline, with no model server."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from fnmatch import fnmatchcase
+from pathlib import PurePosixPath
+
+from mochi.errors import ConfigError
+from mochi.models import ChangeKind, Diff, Finding, Severity
+from mochi.providers.builtin.registry import RULES
+from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.source import SourceFile
+from mochi.providers.builtin.syntax import Syntax, language_of
+from mochi.settings import RuleConfig
+
+logger = logging.getLogger(__name__)
+
+
+class BuiltinReviewer:
+    """Fast, offline checks over what a change adds.
+
+    `rules` holds the `[rules.<id>]` overrides from .mochi.toml: a disabled rule never runs, a
+    severity replaces the rule's own, and paths matching an `exclude` glob skip that rule.
+    """
+
+    def __init__(
+        self,
+        rules: Mapping[str, RuleConfig] | None = None,
+        *,
+        options: Options | None = None,
+        registry: Mapping[str, Rule] | None = None,
+    ) -> None:
+        registry = RULES if registry is None else registry
+        config = dict(rules or {})
+        unknown = sorted(set(config) - set(registry))
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(registry), n=1)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise ConfigError(
+                f"[rules.{unknown[0]}] in .mochi.toml names no built-in rule.{hint} "
+                "See `mochi rules list` for the rule ids."
+            )
+        self._registry = registry
+        self._rules = [rule for rid, rule in registry.items() if config.get(rid, RuleConfig()).enabled]
+        self._config = config
+        self._options = options or Options()
+        self._syntax = Syntax()
+        self._patterns: dict[str, tuple[str, ...]] = {}
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The rules that run (enabled ones), in registry order."""
+        return list(self._rules)
+
+    def review(self, diff: Diff, read_file: Callable[[str], str | None]) -> list[Finding]:
+        """Findings on the lines `diff` adds, sorted by path and line.
+
+        `read_file(path)` returns the full new content of a changed file, or None when it is not
+        available; then the file is rebuilt from the diff's added and context lines.
+        """
+        findings: list[Finding] = []
+        for file_diff in diff.files:
+            if file_diff.change is ChangeKind.DELETED:
+                continue
+            language = language_of(file_diff.path)
+            active = [
+                rule
+                for rule in self._rules
+                if rule.applies_to(language)
+                and (rule.on_binary or not file_diff.binary)
+                and not self._excluded(rule.id, file_diff.path)
+            ]
+            if not active:
+                continue
+            content = None if file_diff.binary else read_file(file_diff.path)
+            source = SourceFile(file_diff, content, self._syntax, self._queries(language))
+            if content is not None and not source.complete:
+                logger.debug("%s: the file does not match the diff; checking the hunks only", file_diff.path)
+            for rule in active:
+                if source.added or rule.on_binary:
+                    findings.extend(self._run(rule, source))
+        return sorted(
+            _drop_superseded(findings, self._registry), key=lambda f: (f.path, f.line or 0, f.rule_id or "")
+        )
+
+    def _run(self, rule: Rule, source: SourceFile) -> Iterable[Finding]:
+        severity = self._config.get(rule.id, RuleConfig()).severity or rule.severity
+        seen: set[tuple[int | None, str | None]] = set()
+        for hit in rule.check(source, self._options):
+            if hit.line is not None and not any(no in source.added for no in hit.touched_lines()):
+                continue
+            key = (hit.line, hit.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            yield _finding(rule, source.path, hit, severity)
+
+    def _queries(self, language: str | None) -> tuple[str, ...]:
+        # the same patterns for every file of a language, so the combined query is compiled once
+        if language is None:
+            return ()
+        found = self._patterns.get(language)
+        if found is None:
+            rules = [rule for rule in self._rules if rule.applies_to(language)]
+            found = self._patterns[language] = tuple(dict.fromkeys(q for rule in rules for q in rule.queries))
+        return found
+
+    def _excluded(self, rule_id: str, path: str) -> bool:
+        config = self._config.get(rule_id)
+        if config is None or not config.exclude:
+            return False
+        name = PurePosixPath(path).name
+        return any(
+            fnmatchcase(path, glob) or ("/" not in glob and fnmatchcase(name, glob))
+            for glob in config.exclude
+        )
+
+
+def _finding(rule: Rule, path: str, hit: Hit, severity: Severity) -> Finding:
+    end_line = (
+        hit.end_line
+        if hit.end_line is not None and hit.line is not None and hit.end_line > hit.line
+        else None
+    )
+    return Finding(
+        path=path,
+        line=hit.line,
+        end_line=end_line,
+        type=rule.type,
+        severity=severity,
+        category=rule.category,
+        message=hit.message or rule.message,
+        suggestion=hit.suggestion,
+        source=f"builtin:{rule.id}",
+        rule_id=rule.id,
+    )
+
+
+def _drop_superseded(findings: list[Finding], registry: Mapping[str, Rule]) -> list[Finding]:
+    fired: dict[tuple[str, int | None], set[str]] = {}
+    for f in findings:
+        fired.setdefault((f.path, f.line), set()).add(f.rule_id or "")
+    superseded: dict[tuple[str, int | None], set[str]] = {}
+    for key, ids in fired.items():
+        for rid in ids:
+            rule = registry.get(rid)
+            if rule is not None:
+                superseded.setdefault(key, set()).update(rule.supersedes)
+    return [f for f in findings if (f.rule_id or "") not in superseded.get((f.path, f.line), set())]

@@ -1,0 +1,312 @@
+"""Java / Spring Boot pack, on tree-sitter-java syntax trees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from mochi.models import FindingType, Severity
+from mochi.providers.builtin.java_sql import Q_DECLARED_TYPES, Q_SQL_CALLS, sql_concatenation
+from mochi.providers.builtin.java_syntax import annotation_names, modifiers_of
+from mochi.providers.builtin.java_transactional import (
+    Q_INVOCATIONS,
+    Q_METHODS,
+    self_invocation,
+    transactional_private_final,
+)
+from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.source import SourceFile
+from mochi.providers.builtin.syntax import descendants, first_line, last_line, text
+
+_LOGGER_NAME = re.compile(r"(?i)^(?:this\.)?(?:log|logger|_?logger|log4j|slf4j)$")
+_LOGGER_DECL = re.compile(r"\bLogger\s+(\w+)\s*=")
+
+
+# --------------------------------------------------------------------------- field injection
+
+
+Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
+
+
+def _field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "@Autowired" not in source.text and "@Inject" not in source.text:
+        return
+    for field in source.query(Q_FIELDS).get("field", []):
+        names = annotation_names(modifiers_of(field))
+        annotation = "Autowired" if "Autowired" in names else "Inject" if "Inject" in names else None
+        if annotation is None:
+            continue
+        declarator = field.child_by_field_name("declarator")
+        name = text(declarator.child_by_field_name("name")) if declarator is not None else "field"
+        yield Hit(
+            first_line(field),
+            end_line=last_line(field),
+            message=f"Field injection with @{annotation} on `{name}`: the dependency is hidden, the field "
+            "cannot be final and the class cannot be built in a unit test without Spring. Use "
+            f"constructor injection: declare `private final {text(field.child_by_field_name('type'))} "
+            f"{name};` and take it as a constructor parameter (a single constructor needs no @Autowired; "
+            "Lombok's @RequiredArgsConstructor writes it for you).",
+        )
+
+
+# --------------------------------------------------------------------------- console output
+
+
+def _logger_name(source: SourceFile) -> str | None:
+    if "@Slf4j" in source.text or "@Log4j2" in source.text or "@CommonsLog" in source.text:
+        return "log"
+    match = _LOGGER_DECL.search(source.text)
+    return match.group(1) if match else None
+
+
+Q_SYSTEM_STREAM = (
+    "(method_invocation object: (field_access object: (identifier) @cls field: (identifier) @stream)"
+    " name: (identifier) @method) @call"
+)
+
+
+def _system_out(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if source.is_test or "System." not in source.text:
+        return
+    logger = None
+    for call in source.query(Q_SYSTEM_STREAM).get("call", []):
+        target = call.child_by_field_name("object")
+        assert target is not None
+        if text(target) not in ("System.out", "System.err"):
+            continue
+        logger = logger or _logger_name(source)
+        level = "error" if text(target) == "System.err" else "info"
+        suggestion = None
+        line = source.line(first_line(call))
+        if (
+            logger
+            and first_line(call) == last_line(call)
+            and text(call.child_by_field_name("name")) == "println"
+        ):
+            suggestion = line.replace(f"{text(target)}.println(", f"{logger}.{level}(", 1)
+        yield Hit(
+            first_line(call),
+            end_line=last_line(call),
+            message=f"`{text(target)}` writes around the logging framework: no level, no timestamp, no "
+            f"correlation id, and it is lost in most deployments. Use the class's logger "
+            f"(`{logger or 'log'}.{level}(...)`) instead.",
+            suggestion=suggestion,
+        )
+
+
+Q_CALLS_WITH_ARGS = "(method_invocation name: (identifier) @name arguments: (argument_list) @args) @call"
+
+
+def _print_stack_trace(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "printStackTrace" not in source.text:
+        return
+    for m in source.matches(Q_CALLS_WITH_ARGS):
+        call, name, args = m["call"], m["name"], m["args"]
+        if text(name) != "printStackTrace" or args.named_child_count:
+            continue
+        yield Hit(
+            first_line(call),
+            end_line=last_line(call),
+            message="`printStackTrace()` writes the stack trace to stderr, outside the logs. Log it "
+            '(`log.error("what failed", e)`) or rethrow it wrapped in an exception that says what failed.',
+        )
+
+
+# --------------------------------------------------------------------------- swallowed exceptions
+
+_BROAD = frozenset({"Exception", "Throwable", "RuntimeException"})
+_COMMENTS = frozenset({"line_comment", "block_comment"})
+
+
+def _is_logging_only(statement: Node) -> bool:
+    if statement.type != "expression_statement" or not statement.named_children:
+        return False
+    call = statement.named_children[0]
+    if call.type != "method_invocation":
+        return False
+    target = text(call.child_by_field_name("object"))
+    name = text(call.child_by_field_name("name"))
+    return (
+        bool(_LOGGER_NAME.match(target))
+        or target in ("System.out", "System.err")
+        or name == "printStackTrace"
+    )
+
+
+Q_CATCH = "(catch_clause) @catch"
+
+
+def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "catch" not in source.text:
+        return
+    for clause in source.query(Q_CATCH).get("catch", []):
+        body = clause.child_by_field_name("body")
+        param = next((c for c in clause.named_children if c.type == "catch_formal_parameter"), None)
+        if body is None or param is None:
+            continue
+        statements = [c for c in body.named_children if c.type not in _COMMENTS]
+        caught = [
+            text(t).rsplit(".", 1)[-1]
+            for t in descendants(param, frozenset({"type_identifier", "scoped_type_identifier"}))
+        ]
+        if not statements:
+            if len(statements) != len(body.named_children):
+                continue  # an empty catch with a comment says the exception is expected on purpose
+            message = (
+                "Empty catch block: the exception disappears and the failure goes unnoticed. Handle it, "
+                "rethrow it wrapped with context, or, if it is really expected, say why in a comment."
+            )
+        elif _BROAD.intersection(caught) and all(_is_logging_only(s) for s in statements):
+            message = (
+                f"This catches `{'|'.join(caught)}`, only logs it and carries on as if nothing failed: the "
+                "caller never learns about the error. Rethrow it (wrapped with context), return an error "
+                "result, or catch only the specific exceptions you can really handle."
+            )
+        else:
+            continue
+        yield Hit(first_line(clause), end_line=last_line(clause), message=message)
+
+
+# --------------------------------------------------------------------------- request validation
+
+
+Q_PARAMS = "(formal_parameter (modifiers) @mods) @param"
+
+
+def _request_body_not_validated(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "RequestBody" not in source.text:
+        return
+    for param in source.query(Q_PARAMS).get("param", []):
+        names = annotation_names(modifiers_of(param))
+        if "RequestBody" not in names or "Valid" in names or "Validated" in names:
+            continue
+        annotation = names["RequestBody"]
+        line = source.line(first_line(annotation))
+        suggestion = (
+            line.replace(text(annotation), "@Valid " + text(annotation), 1)
+            if first_line(annotation) == last_line(annotation)
+            else None
+        )
+        yield Hit(
+            first_line(param),
+            end_line=last_line(param),
+            message=f"`{text(param.child_by_field_name('name'))}` is bound from the request body without "
+            "@Valid: its Bean Validation constraints (@NotNull, @Size...) are never checked. Annotate the "
+            "parameter with @Valid (or @Validated for groups).",
+            suggestion=suggestion,
+        )
+
+
+# --------------------------------------------------------------------------- the pack
+
+
+RULES = (
+    Rule(
+        id="java.field-injection",
+        languages=("java",),
+        severity=Severity.MEDIUM,
+        type=FindingType.SUGGESTION,
+        category="maintainability",
+        message="Field injection: use constructor injection.",
+        doc="A field annotated @Autowired or @Inject. Constructor injection makes dependencies explicit, "
+        "lets the fields be final and the class be tested without Spring. Constructor and setter "
+        "injection are not reported.",
+        check=_field_injection,
+        queries=(Q_FIELDS,),
+        suggestion="Make the field private final and take it as a constructor parameter.",
+    ),
+    Rule(
+        id="java.system-out",
+        languages=("java",),
+        severity=Severity.LOW,
+        type=FindingType.SUGGESTION,
+        category="maintainability",
+        message="System.out/System.err bypasses logging.",
+        doc="Calls on System.out or System.err outside test sources (src/test, *Test.java...).",
+        check=_system_out,
+        queries=(Q_SYSTEM_STREAM,),
+        suggestion="Use the class's logger (SLF4J).",
+    ),
+    Rule(
+        id="java.print-stack-trace",
+        languages=("java",),
+        severity=Severity.MEDIUM,
+        type=FindingType.SUGGESTION,
+        category="maintainability",
+        message="printStackTrace() writes outside the logs.",
+        doc="A call to printStackTrace() with no argument.",
+        check=_print_stack_trace,
+        queries=(Q_CALLS_WITH_ARGS,),
+        suggestion='log.error("what failed", e) or rethrow with context.',
+    ),
+    Rule(
+        id="java.swallowed-exception",
+        languages=("java",),
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="correctness",
+        message="An exception is swallowed.",
+        doc="An empty catch block with no comment, or a catch of Exception/Throwable/RuntimeException whose "
+        "body only logs (logger calls, System.out/err, printStackTrace) and neither rethrows nor returns "
+        "an error. An empty catch with a comment explaining why is accepted.",
+        check=_swallowed_exception,
+        queries=(Q_CATCH,),
+        suggestion="Rethrow wrapped with context, return an error, or catch a narrower exception.",
+    ),
+    Rule(
+        id="java.sql-concatenation",
+        languages=("java",),
+        severity=Severity.CRITICAL,
+        type=FindingType.BUG,
+        category="security",
+        message="SQL built from strings is executed (SQL injection).",
+        doc="The first argument of a JdbcTemplate/JdbcClient method (query, queryForObject, update, "
+        "execute...), EntityManager.createQuery/createNativeQuery or JDBC Statement/Connection method "
+        "is built with + concatenation, String.format, formatted() or concat() with a non-constant "
+        "part, directly or through a local variable built that way.",
+        check=sql_concatenation,
+        queries=(Q_SQL_CALLS, Q_DECLARED_TYPES),
+        suggestion="Use bind parameters (?, :name, setParameter).",
+    ),
+    Rule(
+        id="java.transactional-private-final",
+        languages=("java",),
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="correctness",
+        message="@Transactional has no effect on a private, final or static method.",
+        doc="@Transactional on a private, final or static method: Spring's proxy cannot intercept it, "
+        "so the method runs without a transaction.",
+        check=transactional_private_final,
+        queries=(Q_METHODS,),
+        suggestion="Make the method public and non-final, or move the boundary to another bean.",
+    ),
+    Rule(
+        id="java.transactional-self-invocation",
+        languages=("java",),
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="correctness",
+        message="A @Transactional method is called from its own class, bypassing the proxy.",
+        doc="A call `m()` or `this.m()` to a @Transactional method of the same class. Not reported when "
+        "the caller is itself @Transactional (method or class) and the callee uses the default "
+        "settings, since the call then simply joins the running transaction.",
+        check=self_invocation,
+        queries=(Q_INVOCATIONS,),
+        suggestion="Move the method to another bean, or use TransactionTemplate.",
+    ),
+    Rule(
+        id="java.request-body-not-validated",
+        languages=("java",),
+        severity=Severity.MEDIUM,
+        type=FindingType.BUG,
+        category="security",
+        message="@RequestBody without @Valid: the body is not validated.",
+        doc="A controller parameter annotated @RequestBody without @Valid or @Validated.",
+        check=_request_body_not_validated,
+        queries=(Q_PARAMS,),
+        suggestion="Add @Valid before @RequestBody.",
+    ),
+)

@@ -1,0 +1,270 @@
+"""JavaScript / TypeScript pack (.js .jsx .mjs .cjs .ts .tsx), on tree-sitter syntax trees."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from mochi.models import FindingType, Severity
+from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.source import SourceFile
+from mochi.providers.builtin.syntax import JS_LANGUAGES, TS_LANGUAGES, ancestors, first_line, last_line, text
+
+_JSX_LANGUAGES = frozenset({"javascript", "tsx"})  # the plain TypeScript grammar has no JSX
+_TOOLING_DIRS = frozenset({"scripts", "script", "bin", "tools"})
+
+
+def replace_span(source: SourceFile, node: Node, replacement: str) -> str | None:
+    """The line holding `node` with the node's text replaced (None when the node spans lines)."""
+    if node.start_point.row != node.end_point.row:
+        return None
+    raw = source.line(first_line(node)).encode("utf-8")
+    start, end = node.start_point.column, node.end_point.column  # byte columns
+    return (raw[:start] + replacement.encode("utf-8") + raw[end:]).decode("utf-8", "replace")
+
+
+# --------------------------------------------------------------------------- XSS and code injection
+
+
+Q_PAIRS = "(pair key: (property_identifier) @key) @prop"
+Q_JSX_ATTRIBUTES = "(jsx_attribute (property_identifier) @name) @attr"
+
+
+def _dangerously_set_inner_html(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "dangerouslySetInnerHTML" not in source.text:
+        return
+    nodes = source.query(Q_PAIRS).get("prop", [])
+    if source.language in _JSX_LANGUAGES:
+        nodes += source.query(Q_JSX_ATTRIBUTES).get("attr", [])
+    for node in nodes:
+        name = node.child_by_field_name("key") or (node.named_children[0] if node.named_children else None)
+        if text(name) != "dangerouslySetInnerHTML":
+            continue
+        yield Hit(
+            first_line(node),
+            end_line=last_line(node),
+            message="dangerouslySetInnerHTML inserts raw HTML: if any part of it comes from users or an API, "
+            "it is a cross-site scripting hole. Render the content as React children, or sanitize it first "
+            "(DOMPurify.sanitize(html)) and keep the sanitizing next to this line.",
+        )
+
+
+Q_CALLS = "(call_expression function: (_) @fn) @call"
+Q_NEW = "(new_expression constructor: (_) @ctor) @new"
+
+
+def _eval(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "eval" not in source.text and "Function" not in source.text:
+        return
+    for call in source.query(Q_CALLS).get("call", []):
+        if text(call.child_by_field_name("function")) in ("eval", "window.eval", "globalThis.eval"):
+            yield Hit(
+                first_line(call),
+                end_line=last_line(call),
+                message="eval() runs a string as code: anything that reaches it can execute in your page or "
+                "process, and it defeats CSP and optimizers. Parse data with JSON.parse, or look the "
+                "operation up in a map of functions.",
+            )
+    for new in source.query(Q_NEW).get("new", []):
+        if text(new.child_by_field_name("constructor")) in (
+            "Function",
+            "window.Function",
+            "globalThis.Function",
+        ):
+            yield Hit(
+                first_line(new),
+                end_line=last_line(new),
+                message="new Function(...) compiles a string into code, like eval(): anything that reaches "
+                "it can execute. Write the function in the source instead.",
+            )
+
+
+# --------------------------------------------------------------------------- leftovers
+
+
+def _is_tooling(source: SourceFile) -> bool:
+    return source.is_test or bool(_TOOLING_DIRS.intersection(p.lower() for p in source.parts[:-1]))
+
+
+_CONSOLE_METHODS = frozenset({"log", "debug", "trace", "dir", "table"})
+
+
+Q_MEMBER_CALLS = (
+    "(call_expression function: (member_expression object: (identifier) @obj"
+    " property: (property_identifier) @prop)) @call"
+)
+
+
+def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "console." not in source.text or _is_tooling(source):
+        return
+    for m in source.matches(Q_MEMBER_CALLS):
+        call, obj, prop = m["call"], m["obj"], m["prop"]
+        if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS:
+            continue
+        yield Hit(
+            first_line(call),
+            end_line=last_line(call),
+            message=f"Leftover console.{text(prop)}(): debugging output ships to every user's console (and "
+            "may leak data). Remove it, or use the project's logger.",
+        )
+
+
+Q_DEBUGGER = "(debugger_statement) @d"
+
+
+def _debugger(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "debugger" not in source.text or _is_tooling(source):
+        return
+    for node in source.query(Q_DEBUGGER).get("d", []):
+        yield Hit(
+            first_line(node),
+            message="Leftover `debugger` statement: it pauses every user's browser that has dev tools open. "
+            "Remove it.",
+        )
+
+
+# --------------------------------------------------------------------------- types and equality
+
+_TYPE_WALL = frozenset(
+    {"statement_block", "class_body", "program", "variable_declarator", "public_field_definition"}
+)
+_PARAMETERS = frozenset({"required_parameter", "optional_parameter"})
+
+
+def _signature_part(node: Node) -> str | None:
+    """'parameter' or 'return type' when the type node is part of a function signature."""
+    for parent in ancestors(node):
+        if parent.type in _TYPE_WALL:
+            return None
+        if parent.type in _PARAMETERS:
+            return "parameter"
+        if parent.type == "type_annotation" and parent.parent is not None:
+            ret = parent.parent.child_by_field_name("return_type")
+            if ret is not None and ret == parent:
+                return "return type"
+    return None
+
+
+Q_PREDEFINED_TYPES = "(predefined_type) @t"
+
+
+def _any_in_signature(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "any" not in source.text:
+        return
+    by_line: dict[int, list[tuple[Node, str]]] = {}
+    for node in source.query(Q_PREDEFINED_TYPES).get("t", []):
+        part = _signature_part(node) if text(node) == "any" else None
+        if part is not None:
+            by_line.setdefault(first_line(node), []).append((node, part))
+    for line, found in by_line.items():
+        parts = " and ".join(sorted({part for _, part in found}))
+        raw = source.line(line).encode("utf-8")
+        for node, _part in reversed(found):  # right to left, so earlier byte columns stay valid
+            raw = raw[: node.start_point.column] + b"unknown" + raw[node.end_point.column :]
+        yield Hit(
+            line,
+            message=f"`any` in a {parts} turns off type checking for every caller. Use the real type, a "
+            "generic, or `unknown` (which forces a check before use).",
+            suggestion=raw.decode("utf-8", "replace"),
+        )
+
+
+Q_LOOSE_EQUALITY = '[(binary_expression operator: "==") (binary_expression operator: "!=")] @e'
+
+
+def _loose_equality(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "==" not in source.text and "!=" not in source.text:
+        return
+    for expr in source.query(Q_LOOSE_EQUALITY).get("e", []):
+        left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
+        if (left is not None and left.type == "null") or (right is not None and right.type == "null"):
+            continue  # `x == null` is the idiom for "null or undefined"
+        operator = expr.child_by_field_name("operator")
+        assert operator is not None
+        strict = text(operator) + "="
+        yield Hit(
+            first_line(expr),
+            end_line=last_line(expr),
+            message=f"`{text(operator)}` converts types before comparing (`0 == ''` and `'1' == 1` are "
+            f"true). Use `{strict}`; compare with `== null` only when you mean null or undefined.",
+            suggestion=replace_span(source, operator, strict),
+        )
+
+
+RULES = (
+    Rule(
+        id="js.dangerously-set-inner-html",
+        languages=JS_LANGUAGES,
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="security",
+        message="dangerouslySetInnerHTML can inject scripts (XSS).",
+        doc="A dangerouslySetInnerHTML JSX attribute or createElement prop.",
+        check=_dangerously_set_inner_html,
+        queries=(Q_PAIRS, Q_JSX_ATTRIBUTES),
+        suggestion="Render children, or sanitize with DOMPurify.",
+    ),
+    Rule(
+        id="js.eval",
+        languages=JS_LANGUAGES,
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="security",
+        message="eval()/new Function() runs strings as code.",
+        doc="Calls to eval (also window./globalThis.eval) and new Function(...).",
+        check=_eval,
+        queries=(Q_CALLS, Q_NEW),
+        suggestion="JSON.parse, or a map of functions.",
+    ),
+    Rule(
+        id="js.console-log",
+        languages=JS_LANGUAGES,
+        severity=Severity.LOW,
+        type=FindingType.SUGGESTION,
+        category="maintainability",
+        message="Leftover console.log().",
+        doc="console.log/debug/trace/dir/table calls, except in test files and under scripts/, bin/, tools/.",
+        check=_console_log,
+        queries=(Q_MEMBER_CALLS,),
+        suggestion="Remove it or use a logger.",
+    ),
+    Rule(
+        id="js.debugger",
+        languages=JS_LANGUAGES,
+        severity=Severity.MEDIUM,
+        type=FindingType.BUG,
+        category="correctness",
+        message="Leftover debugger statement.",
+        doc="A `debugger` statement, except in test files and under scripts/, bin/, tools/.",
+        check=_debugger,
+        queries=(Q_DEBUGGER,),
+        suggestion="Remove it.",
+    ),
+    Rule(
+        id="ts.any-in-signature",
+        languages=TS_LANGUAGES,
+        severity=Severity.LOW,
+        type=FindingType.SUGGESTION,
+        category="maintainability",
+        message="`any` in a function signature.",
+        doc="`any` in a parameter or return type annotation (also nested: Promise<any>, any[]). Variables "
+        "and fields typed any are not reported.",
+        check=_any_in_signature,
+        queries=(Q_PREDEFINED_TYPES,),
+        suggestion="Use the real type, a generic or unknown.",
+    ),
+    Rule(
+        id="js.loose-equality",
+        languages=JS_LANGUAGES,
+        severity=Severity.LOW,
+        type=FindingType.SUGGESTION,
+        category="correctness",
+        message="Loose equality (== / !=).",
+        doc="== or != with neither side the literal null (`x == null` is the idiom for null or undefined).",
+        check=_loose_equality,
+        queries=(Q_LOOSE_EQUALITY,),
+        suggestion="Use === / !==.",
+    ),
+)

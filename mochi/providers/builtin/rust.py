@@ -1,0 +1,359 @@
+"""Rust / actix-web pack, on tree-sitter-rust syntax trees."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from tree_sitter import Node
+
+from mochi.models import FindingType, Severity
+from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.source import SourceFile
+from mochi.providers.builtin.syntax import ancestors, descendants, first_line, last_line, text
+
+_ROUTE_ATTRIBUTES = frozenset(
+    {"get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route", "routes"}
+)
+_TEST_ATTRIBUTES = re.compile(r"^#\[(?:\w+::)*test\b|^#\[cfg\(test\)\]")
+_RESPONDER = re.compile(r"\b(?:Responder|HttpResponse)\b|actix_web::Result|\bweb::Json\b")
+_SCOPES = frozenset({"function_item", "closure_expression", "async_block"})
+
+
+def attributes(item: Node) -> list[str]:
+    """The `#[...]` attributes written just before an item, as text."""
+    found = []
+    sibling = item.prev_named_sibling
+    while sibling is not None and sibling.type in ("attribute_item", "line_comment", "block_comment"):
+        if sibling.type == "attribute_item":
+            found.append(text(sibling))
+        sibling = sibling.prev_named_sibling
+    return found
+
+
+def _in_test_code(fn: Node) -> bool:
+    if text(fn.child_by_field_name("name")) == "main":
+        return True
+    if any(_TEST_ATTRIBUTES.match(a) for a in attributes(fn)):
+        return True
+    return any(
+        parent.type == "mod_item" and any(_TEST_ATTRIBUTES.match(a) for a in attributes(parent))
+        for parent in ancestors(fn)
+    )
+
+
+def _route_name(attribute: str) -> str:
+    inner = attribute[2:].split("(", 1)[0].strip()
+    return inner.rsplit("::", 1)[-1]
+
+
+Q_ROUTE_TO = (
+    "(call_expression function: (field_expression field: (field_identifier) @method)"
+    " arguments: (arguments . (_) @handler))"
+)
+Q_METHOD_CALLS = "(call_expression function: (field_expression field: (field_identifier) @method)) @call"
+
+
+def _registered_handlers(source: SourceFile) -> set[str]:
+    """Functions passed to `.to(f)` (web::get().to(f), web::resource(..).route(..).to(f))."""
+    return {
+        text(m["handler"]).rsplit("::", 1)[-1]
+        for m in source.matches(Q_ROUTE_TO)
+        if text(m["method"]) == "to"
+    }
+
+
+def _is_handler(fn: Node, registered: set[str]) -> bool:
+    if _in_test_code(fn):
+        return False
+    if any(_route_name(a) in _ROUTE_ATTRIBUTES for a in attributes(fn)):
+        return True
+    if _RESPONDER.search(text(fn.child_by_field_name("return_type"))):
+        return True
+    return text(fn.child_by_field_name("name")) in registered
+
+
+def _enclosing_fn(node: Node) -> Node | None:
+    return next((a for a in ancestors(node) if a.type == "function_item"), None)
+
+
+def _unwrap_in_handler(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if ".unwrap()" not in source.text and ".expect(" not in source.text:
+        return
+    registered: set[str] | None = None
+    verdicts: dict[int, bool] = {}
+    for m in source.matches(Q_METHOD_CALLS):
+        method = text(m["method"])
+        if method not in ("unwrap", "expect"):
+            continue
+        fn = _enclosing_fn(m["call"])
+        if fn is None:
+            continue
+        if fn.id not in verdicts:
+            registered = _registered_handlers(source) if registered is None else registered
+            verdicts[fn.id] = _is_handler(fn, registered)
+        if not verdicts[fn.id]:
+            continue
+        yield Hit(
+            first_line(m["method"]),
+            message=f"`.{method}()` in the request handler `{text(fn.child_by_field_name('name'))}`: a bad "
+            "input or a failing dependency panics the worker and the client gets a dropped connection "
+            "instead of an error response. Return the error with `?` (from a type implementing "
+            "actix_web::ResponseError, or map it with actix_web::error::ErrorInternalServerError / "
+            "ErrorBadRequest) or answer with an explicit HttpResponse.",
+        )
+
+
+# --------------------------------------------------------------------------- blocking in async code
+
+
+def _is_async_context(node: Node) -> bool:
+    for parent in ancestors(node):
+        if parent.type == "async_block":
+            return True
+        if parent.type == "closure_expression":
+            return text(parent).startswith("async")
+        if parent.type == "function_item":
+            modifiers = next((c for c in parent.named_children if c.type == "function_modifiers"), None)
+            return modifiers is not None and "async" in text(modifiers)
+    return False
+
+
+def _blocking_call(path: str, uses: str) -> str | None:
+    """What blocks, for a call path like std::thread::sleep or fs::read_to_string (None if it does not)."""
+    if path in ("std::thread::sleep", "thread::sleep") or (path == "sleep" and "std::thread::sleep" in uses):
+        return "std::thread::sleep blocks the executor thread; use `tokio::time::sleep(...).await`"
+    async_fs = "tokio::fs" in uses or "async_std::fs" in uses
+    if (
+        path.startswith("std::fs::")
+        or (path.startswith("fs::") and "std::fs" in uses and not async_fs)
+        or (path.startswith("File::") and "std::fs::File" in uses)
+    ):
+        return f"`{path}` does blocking file I/O; use tokio::fs (or web::block / spawn_blocking)"
+    if path.startswith("reqwest::blocking::") or (
+        path.startswith("blocking::") and "reqwest::blocking" in uses
+    ):
+        return "reqwest::blocking waits for the network on the executor thread; use the async reqwest::Client"
+    return None
+
+
+_GUARD = re.compile(r"\.lock\(\)\s*(?:\.unwrap\(\)|\.expect\([^()]*\)|\?)?\s*$")
+
+
+def _await_after(let: Node, guard: str) -> Node | None:
+    """The first .await after `let` in its block, unless the guard is dropped before it."""
+    sibling = let.next_named_sibling
+    while sibling is not None:
+        if re.search(rf"\bdrop\(\s*{re.escape(guard)}\s*\)", text(sibling)):
+            return None
+        found = next(descendants(sibling, frozenset({"await_expression"}), stop=_SCOPES), None)
+        if sibling.type == "await_expression":
+            found = sibling
+        if found is not None:
+            return found
+        sibling = sibling.next_named_sibling
+    return None
+
+
+Q_USES = "(use_declaration) @u"
+Q_PATH_CALLS = "(call_expression function: [(scoped_identifier) (identifier)] @fn) @call"
+Q_LETS = "(let_declaration pattern: (identifier) value: (_)) @let"
+
+
+def _blocking_in_async(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "async" not in source.text:
+        return
+    uses = " ".join(text(n) for n in source.query(Q_USES).get("u", []))
+    for m in source.matches(Q_PATH_CALLS):
+        why = _blocking_call(text(m["fn"]), uses)
+        if why is None or not _is_async_context(m["call"]):
+            continue
+        yield Hit(
+            first_line(m["call"]),
+            end_line=last_line(m["call"]),
+            message=f"Blocking call in async code: {why}. While it runs, no other request on this worker "
+            "thread makes progress.",
+        )
+    if ".lock()" not in source.text:
+        return
+    for let in source.query(Q_LETS).get("let", []):
+        value = let.child_by_field_name("value")
+        # `*m.lock().unwrap()` or `m.lock().unwrap().len()` drop the guard at the end of the statement
+        if value is None or value.type not in ("call_expression", "try_expression"):
+            continue
+        if not _GUARD.search(text(value)) or not _is_async_context(let):
+            continue
+        guard = text(let.child_by_field_name("pattern"))
+        awaited = _await_after(let, guard)
+        if awaited is None:
+            continue
+        yield Hit(
+            first_line(let),
+            end_line=last_line(let),
+            extra_lines=(last_line(awaited),),
+            message=f"The mutex guard `{guard}` is still held at the .await on line {last_line(awaited)}: "
+            "a std::sync::Mutex guard across an await blocks other tasks on this thread (or deadlocks) "
+            "and makes the future !Send. Drop it before awaiting (scope it in a block or `drop(guard)`), or "
+            "use tokio::sync::Mutex.",
+        )
+
+
+# --------------------------------------------------------------------------- unsafe
+
+
+Q_UNSAFE = "(unsafe_block) @u"
+
+
+def _unsafe_block(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "unsafe" not in source.text:
+        return
+    for block in source.query(Q_UNSAFE).get("u", []):
+        start = first_line(block)
+        if any("SAFETY:" in source.line(no) for no in range(max(1, start - 3), start + 1)):
+            continue
+        yield Hit(
+            start,
+            end_line=last_line(block),
+            message="`unsafe` block without a `// SAFETY:` comment: the compiler no longer checks memory "
+            "safety here, so the invariants that make it sound must be written down (and reviewed). Avoid "
+            "unsafe if a safe API exists; otherwise add `// SAFETY: <why this is sound>` above it.",
+        )
+
+
+# --------------------------------------------------------------------------- SQL injection
+
+_SQL_FUNCTIONS = frozenset(
+    {"query", "query_as", "query_scalar", "query_with", "query_as_with", "query_scalar_with", "sql_query"}
+)
+
+
+def _strip(node: Node) -> Node:
+    """`&x`, `x.as_str()`, `&*x` -> x."""
+    while True:
+        if node.type in ("reference_expression", "unary_expression") and node.named_children:
+            node = node.named_children[-1]
+        elif node.type == "call_expression":
+            fn = node.child_by_field_name("function")
+            if (
+                fn is None
+                or fn.type != "field_expression"
+                or text(fn.child_by_field_name("field")) not in ("as_str", "as_ref", "to_string", "to_owned")
+            ):
+                return node
+            node = fn.child_by_field_name("value") or node
+        else:
+            return node
+
+
+def _is_dynamic(node: Node) -> bool:
+    node = _strip(node)
+    if node.type == "macro_invocation":
+        return text(node.child_by_field_name("macro")) == "format" and "{" in text(node).replace("{{", "")
+    return node.type == "binary_expression" and text(node.child_by_field_name("operator")) == "+"
+
+
+def _dynamic_let(name: str, call: Node) -> Node | None:
+    fn = _enclosing_fn(call)
+    if fn is None:
+        return None
+    for let in descendants(fn, frozenset({"let_declaration"})):
+        value = let.child_by_field_name("value")
+        if (
+            let.start_byte < call.start_byte
+            and text(let.child_by_field_name("pattern")).removeprefix("mut ") == name
+            and value is not None
+            and _is_dynamic(value)
+        ):
+            return let
+    return None
+
+
+Q_FIRST_ARGUMENT = "(call_expression function: (_) @fn arguments: (arguments . (_) @arg)) @call"
+
+
+def _sql_format(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if "sqlx" not in source.text and "diesel" not in source.text:
+        return
+    for m in source.matches(Q_FIRST_ARGUMENT):
+        fn = m["fn"]
+        if fn.type == "generic_function":
+            fn = fn.child_by_field_name("function") or fn
+        name = text(fn).rsplit("::", 1)[-1]
+        if name not in _SQL_FUNCTIONS or fn.type == "field_expression":
+            continue
+        arg = _strip(m["arg"])
+        extra: tuple[int, ...] = ()
+        if arg.type == "identifier":
+            let = _dynamic_let(text(arg), m["call"])
+            if let is None:
+                continue
+            extra = tuple(range(first_line(let), last_line(let) + 1))
+        elif not _is_dynamic(arg):
+            continue
+        yield Hit(
+            first_line(m["call"]),
+            end_line=last_line(m["call"]),
+            extra_lines=extra,
+            message=f"SQL built with format!/string concatenation is passed to `{name}`: a value that "
+            "reaches it can change the statement (SQL injection). Keep the SQL constant and bind the values "
+            '(`sqlx::query("... WHERE id = $1").bind(id)`, or the checked `sqlx::query!` macro; '
+            "diesel: `sql_query(...).bind::<Integer, _>(id)`).",
+        )
+
+
+RULES = (
+    Rule(
+        id="rust.unwrap-in-handler",
+        languages=("rust",),
+        severity=Severity.MEDIUM,
+        type=FindingType.BUG,
+        category="correctness",
+        message=".unwrap()/.expect() in a request handler panics on bad input.",
+        doc="`.unwrap()`/`.expect()` in actix-web request handlers: functions with a route attribute "
+        "(#[get], #[post], #[route]...), returning impl Responder / HttpResponse / actix_web::Result, or "
+        "registered with `.to(f)`. Not in main, #[test] functions or #[cfg(test)] modules.",
+        check=_unwrap_in_handler,
+        queries=(Q_METHOD_CALLS, Q_ROUTE_TO),
+        suggestion="Use ? with a ResponseError type, or map the error to an HttpResponse.",
+    ),
+    Rule(
+        id="rust.blocking-in-async",
+        languages=("rust",),
+        severity=Severity.HIGH,
+        type=FindingType.BUG,
+        category="performance",
+        message="Blocking call inside async code.",
+        doc="In an async fn, async block or async closure: std::thread::sleep, std::fs::*, "
+        "reqwest::blocking, and a std::sync::Mutex guard bound with let and still alive at a later "
+        ".await in the same block.",
+        check=_blocking_in_async,
+        queries=(Q_USES, Q_PATH_CALLS, Q_LETS),
+        suggestion="tokio::time::sleep, tokio::fs, async reqwest, tokio::sync::Mutex or web::block.",
+    ),
+    Rule(
+        id="rust.unsafe-block",
+        languages=("rust",),
+        severity=Severity.MEDIUM,
+        type=FindingType.SUGGESTION,
+        category="security",
+        message="unsafe block without a SAFETY comment.",
+        doc="An `unsafe { ... }` block with no `// SAFETY:` comment on its line or the three lines above "
+        "(the convention clippy's undocumented_unsafe_blocks enforces).",
+        check=_unsafe_block,
+        queries=(Q_UNSAFE,),
+        suggestion="// SAFETY: <why this is sound>",
+    ),
+    Rule(
+        id="rust.sql-format",
+        languages=("rust",),
+        severity=Severity.CRITICAL,
+        type=FindingType.BUG,
+        category="security",
+        message="SQL built with format! is executed (SQL injection).",
+        doc="sqlx::query/query_as/query_scalar(...) or diesel sql_query(...) whose SQL is a format! with "
+        "arguments or a + concatenation, directly, by reference, or through a let bound to one.",
+        check=_sql_format,
+        queries=(Q_FIRST_ARGUMENT,),
+        suggestion='Bind the values: query("... $1").bind(v).',
+    ),
+)

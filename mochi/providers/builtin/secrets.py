@@ -1,0 +1,358 @@
+"""Secrets pack: credentials written into the change. Plain-text rules, so regular expressions.
+
+A message never repeats the secret: it shows at most the first and last 4 characters.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from mochi.models import FindingType, Severity
+from mochi.providers.builtin.rule import ANY_LANGUAGE, Check, Hit, Options, Rule
+from mochi.providers.builtin.secret_values import entropy, is_placeholder, redact
+from mochi.providers.builtin.source import SourceFile
+
+_ROTATE = (
+    "Remove it from the change, revoke and rotate it (it is in the history now), and load it at run time "
+    "from the environment or a secret manager."
+)
+
+
+def _glued(match: re.Match[str]) -> bool:
+    """True when the match continues a longer word (the patterns start with a literal prefix and
+    leave this check out, so the regex engine can use its fast literal search)."""
+    start = match.start()
+    return start > 0 and (match.string[start - 1].isalnum() or match.string[start - 1] in "_-")
+
+
+def _simple(source: SourceFile, pattern: re.Pattern[str], label: str, group: int = 0) -> Iterator[Hit]:
+    for line, match in source.added_matches(pattern):
+        value = match.group(group)
+        if _glued(match) or is_placeholder(value):
+            continue
+        yield Hit(line, message=f"{label} `{redact(value)}` is committed in the code. {_ROTATE}")
+
+
+# --------------------------------------------------------------------------- private keys
+
+_PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
+
+
+def _private_key(source: SourceFile, _: Options) -> Iterator[Hit]:
+    for line, match in source.added_matches(_PRIVATE_KEY):
+        kind = match.group(1).strip()
+        end = next(
+            (
+                no
+                for no in range(line, min(line + 200, len(source.lines)) + 1)
+                if "PRIVATE KEY" in source.line(no) and "-----END" in source.line(no)
+            ),
+            None,
+        )
+        label = f"a private key block ({kind})" if kind else "a private key block"
+        yield Hit(line, end_line=end, message=f"This adds {label}. {_ROTATE}")
+
+
+# --------------------------------------------------------------------------- cloud providers
+
+_AWS_ACCESS_KEY = re.compile(r"((?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])")
+_AWS_SECRET_KEY = re.compile(
+    r"(?i)(?:aws[\w.\-]{0,20}?(?:secret|key)[\w.\-]{0,20}|secret_?access_?key)[\"']?"
+    r"[ \t]*(?:=>|:=|[:=])[ \t]*[\"']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])"
+)
+_GCP_PRIVATE_KEY = re.compile(r"\"private_key\"[ \t]*:[ \t]*\"-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----")
+_GCP_API_KEY = re.compile(r"(AIza[0-9A-Za-z_\-]{35})(?![\w\-])")
+_AZURE_KEY = re.compile(r"(?:AccountKey|SharedAccessKey)[ \t]*=[ \t]*([A-Za-z0-9+/]{40,86}={0,2})")
+
+
+def _aws_access_key(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _AWS_ACCESS_KEY, "The AWS access key id", 1)
+
+
+def _aws_secret_key(source: SourceFile, _: Options) -> Iterator[Hit]:
+    for line, match in source.added_matches(_AWS_SECRET_KEY, needles=("aws", "secret")):
+        if not is_placeholder(match.group(1)):
+            yield Hit(
+                line, message=f"The AWS secret access key `{redact(match.group(1))}` is committed. {_ROTATE}"
+            )
+
+
+def _gcp_service_account(source: SourceFile, _: Options) -> Iterator[Hit]:
+    for line, _match in source.added_matches(_GCP_PRIVATE_KEY):
+        yield Hit(line, message=f"This adds a Google Cloud service-account private key. {_ROTATE}")
+
+
+def _gcp_api_key(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _GCP_API_KEY, "The Google API key", 1)
+
+
+def _azure_key(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _AZURE_KEY, "The Azure storage/service key", 1)
+
+
+# --------------------------------------------------------------------------- code hosts and chat
+
+_GITHUB_TOKEN = re.compile(r"((?:gh[pousr]_[A-Za-z0-9]{36,255})|(?:github_pat_[A-Za-z0-9_]{60,255}))(?!\w)")
+_GITLAB_TOKEN = re.compile(r"(glpat-[A-Za-z0-9_\-]{20,})")
+_SLACK_TOKEN = re.compile(r"(xox[abposr]-[A-Za-z0-9\-]{10,})")
+_SLACK_WEBHOOK = re.compile(
+    r"https://hooks\.slack\.com/(?:services|workflows|triggers)/([A-Za-z0-9_/+\-]{20,})"
+)
+_JWT = re.compile(r"(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)")
+
+
+def _github_token(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _GITHUB_TOKEN, "The GitHub token", 1)
+
+
+def _gitlab_token(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _GITLAB_TOKEN, "The GitLab personal access token", 1)
+
+
+def _slack_token(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _SLACK_TOKEN, "The Slack token", 1)
+
+
+def _slack_webhook(source: SourceFile, _: Options) -> Iterator[Hit]:
+    for line, match in source.added_matches(_SLACK_WEBHOOK):
+        yield Hit(
+            line,
+            message=f"The Slack webhook URL `https://hooks.slack.com/…/{redact(match.group(1))}` lets anyone "
+            f"post to the channel. {_ROTATE}",
+        )
+
+
+def _jwt(source: SourceFile, _: Options) -> Iterator[Hit]:
+    yield from _simple(source, _JWT, "The JSON Web Token", 1)
+
+
+# --------------------------------------------------------------------------- passwords and random literals
+
+_CONFIG_SUFFIXES = (".properties", ".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".env", ".xml")
+_CONFIG_KEY = re.compile(
+    r"(?im)^[ \t]*(?:export[ \t]+)?[\"']?"
+    r"([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret)[A-Za-z0-9_.\-]*)[\"']?"
+    r"[ \t]*[:=][ \t]*(.*?)[ \t]*,?[ \t]*$"
+)
+# keys about a password that are not one: password.min-length, secret-file, password_hint...
+_NOT_A_SECRET_KEY = re.compile(
+    r"(?i)(?:length|policy|enabled|required|file|path|hint|label|field|pattern|regex|min|max|expiry|expires|"
+    r"ttl|timeout|mode|type|encoder|algorithm|url|uri|name|id|header|param|prompt|reset|manager|store)$"
+)
+
+
+def is_config_file(path: str) -> bool:
+    """application.properties, *.yml, .env, .env.local, *.json, ... (files that hold settings)."""
+    name = PurePosixPath(path).name.lower()
+    return name.endswith(_CONFIG_SUFFIXES) or name == ".env" or name.startswith(".env.")
+
+
+def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if not is_config_file(source.path):
+        return
+    for line, match in source.added_matches(_CONFIG_KEY, needles=("passw", "pwd", "secret")):
+        key, raw = match.group(1), match.group(2)
+        value = raw.strip()
+        if value and value[0] in "\"'":
+            value = value[1:].split(value[0], 1)[0]
+        else:
+            value = re.split(r"[ \t]+[#;]", value, maxsplit=1)[0]
+        if (
+            value in ("{", "[", "|", ">")
+            or _NOT_A_SECRET_KEY.search(key.rstrip("\"'"))
+            or is_placeholder(value)
+        ):
+            continue
+        yield Hit(
+            line,
+            message=f"`{key}` is set to a literal password (`{redact(value)}`) in a committed configuration "
+            f"file. Reference it instead (`{key}=${{{_env_name(key)}}}`) and provide the value from the "
+            "environment or a secret store; rotate the one committed here.",
+        )
+
+
+def _env_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper()
+
+
+_SECRET_NAME = (
+    r"[A-Za-z0-9_.\-]*(?:secret|token|passw(?:or)?d|pwd|api[_\-]?key|apikey|access[_\-]?key|auth[_\-]?key|"
+    r"private[_\-]?key|client[_\-]?secret|credential)[A-Za-z0-9_]*"
+)
+_SECRET_NEEDLES = (
+    "secret",
+    "token",
+    "passw",
+    "pwd",
+    "apikey",
+    "api_key",
+    "api-key",
+    "accesskey",
+    "access_key",
+    "access-key",
+    "authkey",
+    "auth_key",
+    "auth-key",
+    "privatekey",
+    "private_key",
+    "private-key",
+    "credential",
+)
+_ASSIGNED_LITERAL = re.compile(
+    rf"(?i)(?<![A-Za-z0-9_])({_SECRET_NAME})[\"']?[ \t]*(?::[ \t]*&?(?:'static[ \t]+)?[\w:<>\[\]]+[ \t]*)?"
+    r"(?:=>|:=|[:=])[ \t]*[bru]?([\"'`])([^\"'`\s]{8,200})\2"
+)
+_IDENTIFIER_LIKE = re.compile(
+    r"^(?:[a-z]+(?:[_.\-][a-z0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:[A-Z][a-z0-9]+)+)$"
+)
+
+
+def _high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
+    for line, match in source.added_matches(_ASSIGNED_LITERAL, needles=_SECRET_NEEDLES):
+        name, value = match.group(1), match.group(3)
+        if (
+            _NOT_A_SECRET_KEY.search(name)
+            or is_placeholder(value)
+            or "://" in value
+            or value.startswith(("/", "./", "../"))
+            or "{" in value
+            or _IDENTIFIER_LIKE.match(value)
+        ):
+            continue
+        threshold = min(options.entropy_bits, 0.9 * math.log2(len(value)))
+        if entropy(value) < threshold:
+            continue
+        yield Hit(
+            line,
+            message=f"`{name}` is assigned a literal that looks like a real secret (`{redact(value)}`). "
+            f"{_ROTATE}",
+        )
+
+
+# --------------------------------------------------------------------------- the pack
+
+_GENERAL = ("secrets.config-password", "secrets.high-entropy-string")
+_FIX = "Load the value from the environment or a secret manager; revoke and rotate the committed one."
+
+
+def _rule(
+    rule_id: str,
+    check: Check,
+    message: str,
+    doc: str,
+    severity: Severity = Severity.CRITICAL,
+    supersedes: tuple[str, ...] = _GENERAL,
+) -> Rule:
+    return Rule(
+        id=rule_id,
+        languages=(ANY_LANGUAGE,),
+        severity=severity,
+        type=FindingType.BUG,
+        category="security",
+        message=message,
+        doc=doc,
+        check=check,
+        suggestion=_FIX,
+        supersedes=supersedes,
+    )
+
+
+RULES = (
+    _rule(
+        "secrets.private-key",
+        _private_key,
+        "A private key is committed.",
+        "An added `-----BEGIN ... PRIVATE KEY-----` block (RSA, EC, DSA, OpenSSH, PGP, PKCS#8).",
+    ),
+    _rule(
+        "secrets.aws-access-key",
+        _aws_access_key,
+        "An AWS access key id is committed.",
+        "AWS access key ids (AKIA/ASIA/ABIA/ACCA followed by 16 characters). AWS's documented example "
+        "keys (containing EXAMPLE) are ignored.",
+    ),
+    _rule(
+        "secrets.aws-secret-key",
+        _aws_secret_key,
+        "An AWS secret access key is committed.",
+        "A 40-character AWS secret access key assigned to a name like aws_secret_access_key.",
+        supersedes=(*_GENERAL, "secrets.aws-access-key"),
+    ),
+    _rule(
+        "secrets.gcp-service-account-key",
+        _gcp_service_account,
+        "A Google Cloud service-account key is committed.",
+        'The "private_key" of a Google Cloud service-account JSON key file.',
+        supersedes=(*_GENERAL, "secrets.private-key"),
+    ),
+    _rule(
+        "secrets.gcp-api-key",
+        _gcp_api_key,
+        "A Google API key is committed.",
+        "Google API keys (AIza followed by 35 characters).",
+        severity=Severity.HIGH,
+    ),
+    _rule(
+        "secrets.azure-storage-key",
+        _azure_key,
+        "An Azure storage account key or connection string is committed.",
+        "AccountKey=... in Azure storage connection strings and SharedAccessKey=... in Service Bus / "
+        "Event Hubs connection strings.",
+    ),
+    _rule(
+        "secrets.github-token",
+        _github_token,
+        "A GitHub token is committed.",
+        "GitHub personal access, OAuth, app and refresh tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_).",
+    ),
+    _rule(
+        "secrets.gitlab-token",
+        _gitlab_token,
+        "A GitLab token is committed.",
+        "GitLab personal access tokens (glpat-...).",
+    ),
+    _rule(
+        "secrets.slack-token",
+        _slack_token,
+        "A Slack token is committed.",
+        "Slack bot, user, app and refresh tokens (xoxb-, xoxp-, xoxa-, xoxr-, ...).",
+        severity=Severity.HIGH,
+    ),
+    _rule(
+        "secrets.slack-webhook",
+        _slack_webhook,
+        "A Slack incoming-webhook URL is committed.",
+        "https://hooks.slack.com/services/... URLs: whoever has one can post to the channel.",
+        severity=Severity.HIGH,
+    ),
+    _rule(
+        "secrets.jwt",
+        _jwt,
+        "A JSON Web Token is committed.",
+        "Complete JWTs (eyJ....eyJ....signature): often a long-lived bearer credential copied from a tool.",
+        severity=Severity.HIGH,
+    ),
+    _rule(
+        "secrets.config-password",
+        _config_password,
+        "A password is set to a literal in a configuration file.",
+        "Keys named like password/passwd/pwd/secret in application.properties/yml, .env, JSON, TOML and "
+        "INI files set to a literal. Placeholders (${DB_PASSWORD}, <your-password>, changeme, ENC(...)) "
+        "and keys that are about a password but are not one (password.min-length) are ignored.",
+        severity=Severity.HIGH,
+        supersedes=("secrets.high-entropy-string",),
+    ),
+    _rule(
+        "secrets.high-entropy-string",
+        _high_entropy,
+        "A literal that looks like a real secret is assigned to a secret-like name.",
+        "String literals assigned to names like secret, token, password, api_key whose Shannon entropy "
+        "is high enough to be a real credential (Options.entropy_bits, 3.5 bits per character by "
+        "default). Placeholders, URLs, paths and identifier-like values are ignored.",
+        severity=Severity.HIGH,
+        supersedes=(),
+    ),
+)

@@ -1,0 +1,200 @@
+"""One changed file as the checks see it: its new text, which lines were added, its syntax tree."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import PurePosixPath
+
+from tree_sitter import Node, QueryCursor
+
+from mochi.models import FileDiff, Line, LineKind
+from mochi.providers.builtin.syntax import Syntax, language_of
+
+_TEST_DIRS = frozenset({"test", "tests", "__tests__", "__mocks__", "spec", "e2e", "cypress", "testdata"})
+_TEST_MARKERS = (".test.", ".spec.", "_test.", "-test.", ".stories.")
+
+
+class SourceFile:
+    """The new side of one changed file.
+
+    `lines[i]` is new-file line i+1. When the full file is not available (a diff read from stdin)
+    the text is rebuilt from the hunks' added and context lines, each at its own line number, with
+    blank lines in the gaps, so every reported line number is still right.
+    """
+
+    def __init__(
+        self, diff: FileDiff, content: str | None, syntax: Syntax, queries: tuple[str, ...] = ()
+    ) -> None:
+        self.diff = diff
+        self._queries = queries  # run together, in one pass, on first use
+        self.path = diff.path
+        self.language = language_of(diff.path)
+        self._syntax = syntax
+        right = diff.right_lines()
+        self.added = frozenset(no for no, ln in right.items() if ln.kind is LineKind.ADDED)
+        lines = _split(content) if content is not None else None
+        if lines is None or not _agrees(lines, right):
+            # a file that does not match the diff (stale checkout, other revision) is worse than none
+            lines = _rebuild(diff, right)
+            self.complete = False
+        else:
+            self.complete = True
+        self.lines = lines
+
+    @cached_property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    @cached_property
+    def root(self) -> Node:
+        """The syntax tree's root, parsed once (only for files in a language we parse)."""
+        if self.language is None:
+            raise ValueError(f"{self.path} is not in a language the built-in checks parse")
+        return self._syntax.parse(self.language, self.text.encode("utf-8")).root_node
+
+    @cached_property
+    def _prefetched(self) -> dict[str, list[dict[str, list[Node]]]]:
+        if not self._queries or self.language is None:
+            return {}
+        query, owners = self._syntax.combined(self.language, self._queries)
+        found: dict[str, list[dict[str, list[Node]]]] = {pattern: [] for pattern in owners}
+        for index, capture in QueryCursor(query).matches(self.root):
+            found[owners[index]].append(capture)
+        return found
+
+    def _matches(self, pattern: str) -> list[dict[str, list[Node]]]:
+        prefetched = self._prefetched.get(pattern)
+        if prefetched is not None:
+            return prefetched
+        assert self.language is not None
+        return [
+            capture
+            for _, capture in QueryCursor(self._syntax.query(self.language, pattern)).matches(self.root)
+        ]
+
+    def query(self, pattern: str) -> dict[str, list[Node]]:
+        """Every capture of a tree-sitter query over the file, by capture name, in document order."""
+        found: dict[str, dict[tuple[int, int, str], Node]] = {}
+        for capture in self._matches(pattern):
+            for name, nodes in capture.items():
+                bucket = found.setdefault(name, {})
+                for node in nodes:
+                    bucket[(node.start_byte, node.end_byte, node.type)] = node
+        return {name: [bucket[k] for k in sorted(bucket)] for name, bucket in found.items()}
+
+    @cached_property
+    def _added_blob(self) -> tuple[str, list[int], list[int]]:
+        numbers = sorted(self.added)
+        starts: list[int] = []
+        offset = 0
+        for no in numbers:
+            starts.append(offset)
+            offset += len(self.line(no)) + 1
+        return "\n".join(self.line(no) for no in numbers), starts, numbers
+
+    @cached_property
+    def _added_lower(self) -> str:
+        return self._added_blob[0].lower()
+
+    def added_matches(
+        self, pattern: re.Pattern[str], needles: tuple[str, ...] = ()
+    ) -> Iterator[tuple[int, re.Match[str]]]:
+        """Matches of `pattern` in the added lines, with the line number of each.
+
+        Without `needles`: one search over all added lines joined by newlines (much faster than one
+        per line), so a pattern must not cross a line end: use `[ \\t]` rather than `\\s`, and `^`/`$`
+        with re.M. With `needles` (lowercase strings): the pattern runs only on the added lines that
+        contain one of them, for patterns too slow to run everywhere. Lines come in order.
+        """
+        blob, starts, numbers = self._added_blob
+        if not needles:
+            for match in pattern.finditer(blob):
+                yield numbers[bisect_right(starts, match.start()) - 1], match
+            return
+        lower = self._added_lower
+        candidates: set[int] = set()
+        for needle in needles:
+            at = lower.find(needle)
+            while at != -1:
+                index = bisect_right(starts, at) - 1
+                candidates.add(numbers[index])
+                at = lower.find(needle, starts[index + 1]) if index + 1 < len(starts) else -1
+        for no in sorted(candidates):
+            for match in pattern.finditer(self.line(no)):
+                yield no, match
+
+    def matches(self, pattern: str) -> list[dict[str, Node]]:
+        """Each match of a tree-sitter query over the file, as capture name -> (first) node."""
+        return [{name: nodes[0] for name, nodes in capture.items()} for capture in self._matches(pattern)]
+
+    def line(self, no: int) -> str:
+        """The text of 1-based line `no` ('' past the end)."""
+        return self.lines[no - 1] if 0 < no <= len(self.lines) else ""
+
+    @cached_property
+    def parts(self) -> tuple[str, ...]:
+        return PurePosixPath(self.path).parts
+
+    @cached_property
+    def name(self) -> str:
+        return PurePosixPath(self.path).name
+
+    @cached_property
+    def is_test(self) -> bool:
+        """A test file by the usual layouts: tests/, __tests__/, src/test/, *.test.ts, *_test.rs..."""
+        lowered = self.name.lower()
+        return bool(_TEST_DIRS.intersection(p.lower() for p in self.parts[:-1])) or any(
+            m in lowered for m in _TEST_MARKERS
+        )
+
+
+def _rebuild(diff: FileDiff, right: dict[int, Line]) -> list[str]:
+    """The new file as far as the hunks show it, every line at its own number.
+
+    Each hunk usually starts inside a class or function whose header is not shown. So that the
+    parser still sees the code in a block, the unknown line just above a hunk gets the hunk's
+    section header (git's `@@ ... @@ public class Foo {`) and as many `{` as the hunk closes
+    without opening: `public class Foo { {` gives a method body fragment an initializer block.
+    """
+    lines = [""] * max(right, default=0)
+    for no, ln in right.items():
+        lines[no - 1] = ln.text.rstrip("\r")
+    for hunk in diff.hunks:
+        slot = hunk.new_start - 1
+        if slot < 1 or slot in right:
+            continue
+        header = hunk.section.strip() if hunk.section.strip().endswith("{") else ""
+        missing = _unopened(ln.text for ln in hunk.lines if ln.new_no is not None)
+        missing -= header.count("{") - header.count("}")
+        lines[slot - 1] = (header + " {" * max(missing, 0)).strip()
+    return lines
+
+
+def _unopened(texts: Iterable[str]) -> int:
+    """How many `}` close blocks opened before the text (a rough count: braces in strings count too)."""
+    depth = unopened = 0
+    for line in texts:
+        for char in line:
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                if depth:
+                    depth -= 1
+                else:
+                    unopened += 1
+    return unopened
+
+
+def _split(content: str) -> list[str]:
+    # split on "\n" only, like git: str.splitlines() would also split on \x0c, \u2028, ...
+    lines = content.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+
+
+def _agrees(lines: list[str], right: dict[int, Line]) -> bool:
+    return all(no <= len(lines) and lines[no - 1] == ln.text.rstrip("\r") for no, ln in right.items())
