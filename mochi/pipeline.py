@@ -65,6 +65,7 @@ class Checker(Protocol):
 
 
 Publisher = Callable[[Review, Diff], None]
+Redactor = Callable[[Diff], "tuple[Diff, int]"]
 
 
 @dataclass
@@ -175,6 +176,7 @@ def run(
     checker: Checker | None = None,
     read_file: ReadFile = lambda _path: None,
     frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
+    redactor: Redactor | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
     prompt_budget_chars: int = PROMPT_BUDGET_CHARS,
 ) -> Outcome:
@@ -188,13 +190,18 @@ def run(
     raw: list[Finding] = []
     if checker is not None and diff.files:
         raw += checker.review(diff, read_file)
+    notices: list[str] = []
+    if redactor is not None:
+        # from here on, neither the model nor any output sees the secret values
+        diff, redacted = redactor(diff)
+        if redacted:
+            notices.append(f"{redacted} line(s) holding secrets were redacted before the model saw them")
     llm = _LLMResult()
     if provider is not None and diff.files:
         ctx = context(diff)
         llm = _llm_pass(provider, diff, ctx, target, renderer, frameworks_for, progress, prompt_budget_chars)
         raw += llm.findings
     found, dropped = findings_mod.finalize(raw, diff)
-    notices: list[str] = []
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))

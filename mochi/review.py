@@ -116,6 +116,15 @@ def _checker(settings: Settings) -> Any:
     return BuiltinReviewer(settings.rules)
 
 
+def make_redactor() -> pipeline.Redactor:
+    """Hide secrets from the model with the built-in secrets rules, whatever `builtin` says."""
+    from mochi.diff.redact import redact_secrets
+    from mochi.providers.builtin import RULES, BuiltinReviewer
+
+    scanner = BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
+    return lambda diff: redact_secrets(diff, scanner)
+
+
 def _fallback_path() -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return Path(tempfile.gettempdir()) / f"mochi-review-{stamp}-{os.getpid()}.json"
@@ -153,6 +162,7 @@ def execute(
         checker=_checker(settings),
         read_file=read_changed,
         frameworks_for=context.frameworks_for,
+        redactor=make_redactor(),
         progress=progress,
     )
     review = outcome.review
@@ -204,7 +214,7 @@ def render_prompts(
 ) -> list[tuple[str, str]]:
     """The prompts a review would send, for `mochi prompt`."""
     _, read_repo = make_readers(git, target)
-    diff = make_diff_source(settings, git)(target)
+    diff, _ = make_redactor()(make_diff_source(settings, git)(target))
     builder = ContextBuilder(settings, read_repo)
     context = builder(diff)
     renderer = _renderer(root)

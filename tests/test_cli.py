@@ -294,3 +294,19 @@ def test_prompt_renders_without_calling_a_model(spring_change: GitRepo) -> None:
 def test_version_answers() -> None:
     proc = mochi("--version", cwd=ROOT)
     assert proc.returncode == 0 and "mochi" in proc.stdout
+
+
+def test_secrets_never_reach_the_model(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.write("app/settings.py", "DEBUG = False\n")
+    repo.commit("base")
+    token = "ghp_" + "x7Kq2Lm9Pw4Rt6Yv8Zb1Nc3Hd5Jf0Gs2Ae4"  # assembled: no literal token in this file
+    repo.write("app/settings.py", f'DEBUG = False\nGITHUB_TOKEN = "{token}"\n')
+    with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
+        proc = mochi("review", "--format", "json", cwd=repo.path, env={"OLLAMA_HOST": ollama.url})
+        sent = json.dumps([r.body for r in ollama.requests])
+    assert proc.returncode == 0, proc.stderr
+    assert ollama.requests_to("/api/chat")
+    assert token not in sent and "GITHUB_TOKEN = [secret redacted by mochi]" in sent
+    assert token not in proc.stdout
+    assert any((f["rule_id"] or "").startswith("secrets.") for f in json.loads(proc.stdout)["findings"])

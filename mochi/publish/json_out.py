@@ -5,7 +5,7 @@
       "target": {"kind", "label", "repo", "base", "head", "base_sha", "head_sha", "diff_file",
                  "title", "url", "number", "branch"},
       "findings": [{"path", "line", "end_line", "side", "type", "severity", "category", "message",
-                    "suggestion", "source", "fingerprint", "anchored"}],
+                    "suggestion", "source", "rule_id", "fingerprint", "anchored"}],
       "summary": {"overall_assessment", "key_concerns", "recommendations"},
       "stats": {"files_reviewed", "files_skipped", "lines_changed", "llm_calls", "prompt_tokens",
                 "completion_tokens", "duration_s"},
@@ -18,7 +18,8 @@
 Every key is always present; absent values are null (or [] for lists). `type` is one of
 suggestion, question, bug, praise; `severity` one of low, medium, high, critical; `anchored` one of
 inline (on a diff line), file (elsewhere in a changed file), summary; `side` is RIGHT or LEFT;
-`source` is "llm:<provider>/<model>" or "builtin:<rule-id>", joined with "+" when merged.
+`source` is "llm:<provider>/<model>" or "builtin:<rule-id>", joined with "+" when merged;
+`rule_id` is the built-in rule's id (see `mochi rules list`) or null.
 Adding a key is a compatible change; renaming or removing one needs "version": 2.
 """
 
@@ -34,7 +35,7 @@ VERSION = 1
 TARGET_KEYS = ("kind", "label", "repo", "base", "head", "base_sha", "head_sha", "diff_file", "title", "url",
                "number", "branch")  # fmt: skip
 FINDING_KEYS = ("path", "line", "end_line", "side", "type", "severity", "category", "message", "suggestion",
-                "source", "fingerprint", "anchored")  # fmt: skip
+                "source", "rule_id", "fingerprint", "anchored")  # fmt: skip
 STATS_KEYS = ("files_reviewed", "files_skipped", "lines_changed", "llm_calls", "prompt_tokens",
               "completion_tokens", "duration_s")  # fmt: skip
 
@@ -93,6 +94,7 @@ def _finding(f: Finding) -> dict[str, Any]:
         "message": f.message,
         "suggestion": f.suggestion,
         "source": f.source,
+        "rule_id": f.rule_id,
         "fingerprint": f.fingerprint,
         "anchored": f.anchored.value,
     }

@@ -18,6 +18,7 @@ FINDING_KEYS = {
     "message",
     "suggestion",
     "source",
+    "rule_id",
     "fingerprint",
     "anchored",
 }
@@ -68,6 +69,7 @@ def test_values_are_plain_json(review: Review) -> None:
         "message": review.findings[1].message,
         "suggestion": review.findings[1].suggestion,
         "source": "llm:ollama/qwen2.5-coder:7b",
+        "rule_id": None,
         "fingerprint": review.findings[1].fingerprint,
         "anchored": "inline",
     }
