@@ -310,3 +310,55 @@ def test_secrets_never_reach_the_model(tmp_path: Path) -> None:
     assert token not in sent and "GITHUB_TOKEN = [secret redacted by mochi]" in sent
     assert token not in proc.stdout
     assert any((f["rule_id"] or "").startswith("secrets.") for f in json.loads(proc.stdout)["findings"])
+
+
+def test_rules_list_shows_the_repository_settings(spring_change: GitRepo) -> None:
+    (spring_change.path / ".mochi.toml").write_text(
+        '[rules."js.console-log"]\nenabled = false\n[rules."java.system-out"]\nseverity = "high"\n'
+    )
+    proc = mochi("rules", "list", "--json", cwd=spring_change.path)
+    assert proc.returncode == 0, proc.stderr
+    rules = {r["id"]: r for r in json.loads(proc.stdout)["rules"]}
+    assert len(rules) >= 30
+    assert rules["js.console-log"]["enabled"] is False
+    assert rules["java.system-out"]["severity"] == "high"
+    assert all(r["doc"] and r["message"] for r in rules.values())
+    text = mochi("rules", "list", "--language", "rust", cwd=spring_change.path).stdout
+    assert "rust.unwrap-in-handler" in text and "java.field-injection" not in text
+
+
+def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.write("src/Report.java", "class Report {\n    void run() {\n    }\n}\n")
+    repo.commit("base")
+    repo.write(
+        "src/Report.java", 'class Report {\n    void run() {\n        System.out.println("done");\n    }\n}\n'
+    )
+    answer = json.dumps(
+        {
+            "comments": [
+                {
+                    "file": "src/Report.java", "line": 3, "end_line": None, "type": "suggestion",
+                    "severity": "low", "category": "maintainability",
+                    "message": "Use the class logger instead of System.out so the output has a level "
+                    "and reaches the log pipeline; System.out is lost in most deployments.",
+                    "suggestion": '        log.info("done");',
+                }
+            ],
+            "summary": {"overall_assessment": "Fine.", "key_concerns": [], "recommendations": []},
+        }
+    )  # fmt: skip
+    sarif = tmp_path / "r.sarif"
+    md = tmp_path / "r.md"
+    with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
+        ollama.enqueue_chat(answer)
+        proc = mochi(
+            "review", "--format", "json", "--output", f"sarif={sarif}", "--output", f"markdown={md}",
+            cwd=repo.path, env={"OLLAMA_HOST": ollama.url},
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    findings = [f for f in json.loads(proc.stdout)["findings"] if f["line"] == 3]
+    assert len(findings) == 1
+    assert findings[0]["source"] == "builtin:java.system-out+llm:ollama/qwen2.5-coder:7b"
+    assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 1
+    assert md.read_text().count("src/Report.java:3") == 1
