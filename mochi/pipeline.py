@@ -195,7 +195,7 @@ def run(
         # from here on, neither the model nor any output sees the secret values
         diff, redacted = redactor(diff)
         if redacted:
-            notices.append(f"{redacted} line(s) holding secrets were redacted before the model saw them")
+            notices.append(f"{redacted} line(s) holding secrets are redacted in prompts and excerpts")
     llm = _LLMResult()
     if provider is not None and diff.files:
         ctx = context(diff)

@@ -108,6 +108,8 @@ def _finding(f: Finding, diff: Diff, read_line: ReadLine | None, paint: _Painter
     kind = f.type.value + (f" · {_clean(f.category)}" if f.category else "")
     head = f"  {_badge(f.severity, paint)} {paint(kind, 'green' if f.type is FindingType.PRAISE else 'bold')}"
     head += "  " + paint(_location(f), "dim")
+    if f.rule_id:
+        head += "  " + paint(f"[{f.rule_id}]", "dim")
     out = [head, *_wrap(f.message, "      ")]
     if f.suggestion:
         label = paint("suggestion:", "blue", "bold")
