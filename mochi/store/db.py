@@ -1,0 +1,140 @@
+"""Where the record lives: the engine for a database URL, and the schema kept at the head revision.
+
+Local default: `<user data dir>/mochi.db` (SQLite, `platformdirs`), so nothing has to be set up.
+`MOCHI_DATABASE_URL=postgresql+psycopg://user@host/db` selects PostgreSQL (`postgresql://` and
+`postgres://` are accepted and use psycopg 3). The schema is migrated to the head revision on
+first use; `mochi db upgrade|downgrade|current` do it by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from mochi.store.errors import StoreError
+
+logger = logging.getLogger(__name__)
+
+DB_FILE = "mochi.db"
+# The head of mochi/store/migrations/versions: checking it needs no Alembic import on every review.
+# tests/store/test_migrations.py keeps it equal to Alembic's head.
+SCHEMA_REVISION = "0001"
+CONNECT_TIMEOUT_S = 5
+
+
+def default_data_dir() -> Path:
+    """The user's data directory for mochi (e.g. ~/.local/share/mochi), per platformdirs."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("mochi", appauthor=False))
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / DB_FILE}"
+
+
+def normalize_url(url: str) -> str:
+    """`postgres://` and `postgresql://` -> `postgresql+psycopg://` (psycopg 3 is the driver we ship)."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(normalize_url(url)).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable database URL>"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for a SQLite or PostgreSQL URL; the SQLite file's directory is created."""
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            "the database URL is not valid: use postgresql+psycopg://user:password@host:5432/db "
+            "or sqlite:///path/to/mochi.db"
+        ) from None
+    backend = parsed.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        connect_args["timeout"] = 30  # wait for another writer instead of failing at once
+    elif backend == "postgresql":
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+        connect_args["application_name"] = "mochi"
+    else:
+        raise StoreError(
+            f"unsupported database '{backend}' in {safe_url(url)}: mochi records reviews in "
+            "PostgreSQL (postgresql+psycopg://...) or SQLite (sqlite:///...)"
+        )
+    engine = create_engine(url, connect_args=connect_args, pool_pre_ping=backend == "postgresql")
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")  # ON DELETE CASCADE needs it
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not block the writer
+    cursor.close()
+
+
+def schema_revision(engine: Engine) -> str | None:
+    """The Alembic revision the database is at; None for an empty database."""
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate to the head revision when the database is behind (first use, or a new mochi).
+
+    Raises StoreError when the database cannot be reached or is newer than this mochi.
+    """
+    try:
+        revision = schema_revision(engine)
+        if revision == SCHEMA_REVISION:
+            return
+        from mochi.store import migrate
+
+        if revision is not None and not migrate.is_known(revision):
+            raise StoreError(
+                f"the database {safe_url(str(engine.url))} is at schema revision {revision}, which this "
+                "mochi does not know: upgrade mochi"
+            )
+        try:
+            migrate.upgrade(engine, lock=True)
+        except SQLAlchemyError:
+            # Another process may have migrated at the same moment (SQLite has no advisory lock).
+            if schema_revision(engine) != SCHEMA_REVISION:
+                raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"the database {safe_url(str(engine.url))} is not usable: {describe(exc)}") from exc
+
+
+def open_engine(url: str, *, migrate: bool = True) -> Engine:
+    """make_engine + ensure_schema. Raises StoreError."""
+    engine = make_engine(url)
+    if migrate:
+        ensure_schema(engine)
+    return engine
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line reason from a driver error (SQLAlchemy's message carries the SQL and a link)."""
+    orig = getattr(exc, "orig", None) or exc
+    line = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    return line.rstrip(".")

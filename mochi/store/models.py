@@ -1,0 +1,293 @@
+"""The review record: SQLAlchemy 2 models of the system design's six tables.
+
+JSON columns are JSONB on PostgreSQL and JSON (text) on SQLite. Ids are 64-bit integers
+(INTEGER on SQLite, whose rowid is the only auto-incrementing key). Every timestamp is UTC.
+The Alembic migrations in `mochi/store/migrations/versions/` create exactly this schema;
+`tests/store/test_migrations.py` checks that the two agree.
+
+reviews                       one row per review run (a retry reuses its row)
+    id                        bigint PK
+    repository                "owner/name" for a hosted PR, the checkout path for a local review
+    pr_number                 PR/MR number, NULL for a local review
+    target_kind               worktree | staged | range | diff_file | pull_request
+    target_label              human description ("working tree vs main", "#12")
+    target                    JSON: the ReviewTarget, enough to re-run it (`reviews retry`)
+    options                   JSON: what was asked for (provider, model, fallback, include, exclude);
+                              never a secret
+    base_sha, head_sha        the resolved commits, when known
+    branch                    the head branch, when known
+    status                    PENDING | IN_PROGRESS | COMPLETED | FAILED (CHECK)
+    requested_provider/_model what the settings asked for
+    provider, model           what actually answered (the fallback when the first one failed);
+                              NULL when no model answered (built-in checks only)
+    providers_used            JSON list of "provider/model" in call order
+    llm_calls, prompt_tokens, completion_tokens
+    duration_s                the pipeline's duration; started_at/completed_at give the wall time
+    cost                      NUMERIC(12,6), from the answering model's configured prices; NULL
+                              when no prices are configured
+    findings_count
+    error                     the failure, for FAILED (and the provider failure of a degraded run)
+    summary, stats            JSON, as in `--format json`
+    attempts                  1, then +1 per `reviews retry`
+    mochi_version
+    created_at, started_at, completed_at, updated_at
+    indexes: (repository, pr_number), status, created_at
+
+review_comments               one row per finding
+    id, review_id             FK reviews ON DELETE CASCADE
+    path, line, end_line, side, type (CHECK), severity (CHECK), category, message, suggestion,
+    source, rule_id, anchored, fingerprint
+    posted_comment_id         the id of the comment a publisher posted (GitHub, GitLab...)
+    posted_url                its URL
+    posted_at, created_at
+    indexes: review_id, (review_id, fingerprint)
+
+ai_model_configs              named model configurations (`mochi models`)
+    id, name (UNIQUE), provider, model, base_url
+    api_key_encrypted         Fernet token (MOCHI_SECRET_KEY); never the key itself
+    parameters                JSON: temperature, num_ctx, max_output_tokens, timeout_s, ...
+    is_default                at most one TRUE row (partial unique index)
+    prompt_price_per_1k, completion_price_per_1k   NUMERIC(12,6), in the user's currency
+    created_at, updated_at
+
+integration_configs           credentials for the services mochi talks to (`mochi integrations`)
+    id, kind (github | jira, CHECK, UNIQUE), url
+    credentials_encrypted     Fernet token of a JSON object (token, private key, ...)
+    settings                  JSON, non-secret (email, app_id, ...)
+    created_at, updated_at
+
+review_templates              prompt templates per language and framework (`mochi templates`)
+    id, name (UNIQUE), language, framework ('' for a language template), content, active
+    at most one ACTIVE row per (language, framework) (partial unique index)
+    created_at, updated_at
+
+review_history                one row per lifecycle step
+    id, review_id             FK reviews ON DELETE CASCADE
+    event                     CREATED | STARTED | COMPLETED | FAILED (CHECK)
+    status                    the review's status after the step
+    details                   JSON: {"error": ...}, {"attempt": 2}, {"provider": ...}
+    created_at
+    index: (review_id, created_at)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+STATUSES = ("PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
+EVENTS = ("CREATED", "STARTED", "COMPLETED", "FAILED")
+INTEGRATION_KINDS = ("github", "jira")
+FINDING_TYPES = ("suggestion", "question", "bug", "praise")
+SEVERITIES = ("low", "medium", "high", "critical")
+
+# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Money = Numeric(12, 6)
+
+# Constraint names are stable so that migrations can refer to them.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: Json, list[Any]: Json}  # noqa: RUF012 (SQLAlchemy reads it)
+
+
+class _Timestamps:
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False
+    )
+
+
+class ReviewRow(_Timestamps, Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        Index("ix_reviews_repository_pr_number", "repository", "pr_number"),
+        Index("ix_reviews_status", "status"),
+        Index("ix_reviews_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    repository: Mapped[str] = mapped_column(String(512), nullable=False)
+    pr_number: Mapped[int | None] = mapped_column(Integer)
+    target_kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    target_label: Mapped[str] = mapped_column(String(512), nullable=False, default="")
+    target: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    options: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    base_sha: Mapped[str | None] = mapped_column(String(64))
+    head_sha: Mapped[str | None] = mapped_column(String(64))
+    branch: Mapped[str | None] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="PENDING")
+    requested_provider: Mapped[str | None] = mapped_column(String(64))
+    requested_model: Mapped[str | None] = mapped_column(String(255))
+    provider: Mapped[str | None] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(255))
+    providers_used: Mapped[list[Any]] = mapped_column(nullable=False, default=list)
+    llm_calls: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    cost: Mapped[Decimal | None] = mapped_column(Money)
+    findings_count: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    stats: Mapped[dict[str, Any] | None] = mapped_column(Json)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    mochi_version: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    comments: Mapped[list[CommentRow]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", passive_deletes=True, order_by="CommentRow.id"
+    )
+    history: Mapped[list[HistoryRow]] = relationship(
+        back_populates="review", cascade="all, delete-orphan", passive_deletes=True, order_by="HistoryRow.id"
+    )
+
+
+class CommentRow(Base):
+    __tablename__ = "review_comments"
+    __table_args__ = (
+        CheckConstraint(_in("type", FINDING_TYPES), name="type"),
+        CheckConstraint(_in("severity", SEVERITIES), name="severity"),
+        CheckConstraint("side IN ('RIGHT', 'LEFT')", name="side"),
+        Index("ix_review_comments_review_id_fingerprint", "review_id", "fingerprint"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(
+        Id, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    line: Mapped[int | None] = mapped_column(Integer)
+    end_line: Mapped[int | None] = mapped_column(Integer)
+    side: Mapped[str] = mapped_column(String(8), nullable=False, default="RIGHT")
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    category: Mapped[str | None] = mapped_column(String(64))
+    message: Mapped[str] = mapped_column(Text, nullable=False)
+    suggestion: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(255), nullable=False)
+    rule_id: Mapped[str | None] = mapped_column(String(128))
+    anchored: Mapped[str] = mapped_column(String(16), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    posted_comment_id: Mapped[str | None] = mapped_column(String(64))
+    posted_url: Mapped[str | None] = mapped_column(String(1024))
+    posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    review: Mapped[ReviewRow] = relationship(back_populates="comments")
+
+
+class HistoryRow(Base):
+    __tablename__ = "review_history"
+    __table_args__ = (
+        CheckConstraint(_in("event", EVENTS), name="event"),
+        Index("ix_review_history_review_id_created_at", "review_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    review_id: Mapped[int] = mapped_column(Id, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False)
+    event: Mapped[str] = mapped_column(String(16), nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    details: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+    review: Mapped[ReviewRow] = relationship(back_populates="history")
+
+
+class ModelConfigRow(_Timestamps, Base):
+    __tablename__ = "ai_model_configs"
+    __table_args__ = (
+        # at most one default model
+        Index(
+            "uq_ai_model_configs_default",
+            "is_default",
+            unique=True,
+            postgresql_where=text("is_default"),
+            sqlite_where=text("is_default"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    provider: Mapped[str] = mapped_column(String(64), nullable=False)
+    model: Mapped[str] = mapped_column(String(255), nullable=False)
+    base_url: Mapped[str | None] = mapped_column(String(1024))
+    api_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    parameters: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    prompt_price_per_1k: Mapped[Decimal | None] = mapped_column(Money)
+    completion_price_per_1k: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class IntegrationRow(_Timestamps, Base):
+    __tablename__ = "integration_configs"
+    __table_args__ = (CheckConstraint(_in("kind", INTEGRATION_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
+    url: Mapped[str] = mapped_column(String(1024), nullable=False)
+    credentials_encrypted: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+
+
+class TemplateRow(_Timestamps, Base):
+    __tablename__ = "review_templates"
+    __table_args__ = (
+        # at most one active template per language and framework
+        Index(
+            "uq_review_templates_active",
+            "language",
+            "framework",
+            unique=True,
+            postgresql_where=text("active"),
+            sqlite_where=text("active"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    language: Mapped[str] = mapped_column(String(64), nullable=False)
+    framework: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    content: Mapped[str] = mapped_column(Text, nullable=False)
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

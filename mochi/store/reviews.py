@@ -1,0 +1,331 @@
+"""Repository functions for reviews, their comments and their history.
+
+Each function is one short transaction on the engine it is given, so concurrent reviews on one
+PostgreSQL never hold locks on each other's rows. Rows leave this module as plain dicts
+(`review_dict`, `comment_dict`) for the commands' text and `--json` output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from mochi.models import Finding, Review, ReviewTarget
+from mochi.store.errors import NotFoundError
+from mochi.store.models import STATUSES, CommentRow, HistoryRow, ReviewRow, utcnow
+
+
+def create_review(
+    engine: Engine,
+    target: ReviewTarget,
+    *,
+    repository: str,
+    options: Mapping[str, Any],
+    requested_provider: str | None,
+    requested_model: str | None,
+    mochi_version: str | None = None,
+) -> int:
+    """A PENDING review row and its CREATED history row; returns the review id."""
+    with Session(engine) as session, session.begin():
+        row = ReviewRow(
+            repository=repository,
+            pr_number=target.number,
+            target_kind=target.kind.value,
+            target_label=target.label()[:512],
+            target=target.model_dump(mode="json"),
+            options=dict(options),
+            base_sha=target.base_sha,
+            head_sha=target.head_sha,
+            branch=target.branch,
+            status="PENDING",
+            requested_provider=requested_provider,
+            requested_model=requested_model,
+            mochi_version=mochi_version,
+            attempts=1,
+        )
+        session.add(row)
+        session.flush()
+        session.add(HistoryRow(review_id=row.id, event="CREATED", status="PENDING", details={}))
+        return row.id
+
+
+def start_review(engine: Engine, review_id: int, *, retry: bool = False) -> int:
+    """PENDING (or, for a retry, any status) -> IN_PROGRESS with a STARTED row; returns the attempt."""
+    with Session(engine) as session, session.begin():
+        row = _get(session, review_id)
+        if retry:
+            row.attempts += 1
+            row.error = None
+            row.completed_at = None
+        row.status = "IN_PROGRESS"
+        row.started_at = utcnow()
+        details: dict[str, Any] = {"attempt": row.attempts}
+        if retry:
+            details["retry"] = True
+        session.add(HistoryRow(review_id=row.id, event="STARTED", status="IN_PROGRESS", details=details))
+        return row.attempts
+
+
+def complete_review(
+    engine: Engine,
+    review_id: int,
+    review: Review,
+    *,
+    cost: Decimal | None = None,
+    error: str | None = None,
+    failed: bool = False,
+    details: Mapping[str, Any] | None = None,
+) -> None:
+    """Store the Review's results and every finding; COMPLETED, or FAILED when `failed`.
+
+    A retry replaces the comments of the earlier attempt. `error` is kept for a degraded run
+    (a provider that failed while the built-in checks still reviewed) as well as for a failure.
+    """
+    status = "FAILED" if failed else "COMPLETED"
+    provider, model = _used(review.providers_used)
+    with Session(engine) as session, session.begin():
+        row = _get(session, review_id)
+        target = review.target
+        row.status = status
+        row.base_sha = target.base_sha or row.base_sha
+        row.head_sha = target.head_sha or row.head_sha
+        row.branch = target.branch or row.branch
+        row.target_label = target.label()[:512]
+        row.provider, row.model = provider, model
+        row.providers_used = list(review.providers_used)
+        row.llm_calls = review.stats.llm_calls
+        row.prompt_tokens = review.stats.prompt_tokens
+        row.completion_tokens = review.stats.completion_tokens
+        row.duration_s = review.stats.duration_s
+        row.cost = cost
+        row.findings_count = len(review.findings)
+        row.error = error
+        row.summary = review.summary.model_dump(mode="json")
+        row.stats = {
+            **review.stats.model_dump(mode="json"),
+            "reviewed": list(review.reviewed),
+            "skipped": [s.model_dump(mode="json") for s in review.skipped],
+            "notices": list(review.notices),
+        }
+        row.completed_at = utcnow()
+        session.execute(delete(CommentRow).where(CommentRow.review_id == review_id))
+        session.add_all(_comment(review_id, f) for f in review.findings)
+        info: dict[str, Any] = {
+            "findings": len(review.findings),
+            "provider": provider,
+            "model": model,
+            "prompt_tokens": review.stats.prompt_tokens,
+            "completion_tokens": review.stats.completion_tokens,
+            "duration_s": review.stats.duration_s,
+            **(details or {}),
+        }
+        if cost is not None:
+            info["cost"] = str(cost)
+        if error:
+            info["error"] = error
+        session.add(HistoryRow(review_id=review_id, event=status, status=status, details=info))
+
+
+def fail_review(
+    engine: Engine, review_id: int, error: str, *, details: Mapping[str, Any] | None = None
+) -> None:
+    """FAILED with the error, before any result was produced (a crash, an empty change, ...)."""
+    with Session(engine) as session, session.begin():
+        row = _get(session, review_id)
+        row.status = "FAILED"
+        row.error = error
+        row.completed_at = utcnow()
+        info = {"error": error, **(details or {})}
+        session.add(HistoryRow(review_id=review_id, event="FAILED", status="FAILED", details=info))
+
+
+def record_posted_comment(
+    engine: Engine, review_id: int, fingerprint: str, *, comment_id: str | int, url: str | None = None
+) -> int:
+    """Remember where a finding was posted (GitHub/GitLab comment id and URL); returns rows updated.
+
+    Publishers call this (through `Recorder.posted`) after each comment is created; the finding
+    is found by its fingerprint, which every posted comment also carries in a hidden marker.
+    """
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(CommentRow)
+            .where(CommentRow.review_id == review_id, CommentRow.fingerprint == fingerprint)
+            .values(posted_comment_id=str(comment_id), posted_url=url, posted_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def list_reviews(
+    engine: Engine,
+    *,
+    repository: str | None = None,
+    pr_number: int | None = None,
+    status: str | None = None,
+    since: datetime | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Newest first. `repository` matches any part of the name (`acme/api`, a path fragment)."""
+    query = select(ReviewRow).order_by(ReviewRow.created_at.desc(), ReviewRow.id.desc()).limit(limit)
+    if repository:
+        query = query.where(ReviewRow.repository.contains(repository, autoescape=True))
+    if pr_number is not None:
+        query = query.where(ReviewRow.pr_number == pr_number)
+    if status:
+        query = query.where(ReviewRow.status == status.upper())
+    if since is not None:
+        query = query.where(ReviewRow.created_at >= since)
+    with Session(engine) as session:
+        return [review_dict(row) for row in session.scalars(query)]
+
+
+def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
+    """The review with its comments and history; NotFoundError when there is none."""
+    with Session(engine) as session:
+        row = session.scalar(
+            select(ReviewRow)
+            .where(ReviewRow.id == review_id)
+            .options(selectinload(ReviewRow.comments), selectinload(ReviewRow.history))
+        )
+        if row is None:
+            raise _missing(review_id)
+        data = review_dict(row)
+        data["comments"] = [comment_dict(c) for c in row.comments]
+        data["history"] = [
+            {"event": h.event, "status": h.status, "details": h.details, "at": _iso(h.created_at)}
+            for h in row.history
+        ]
+        return data
+
+
+def review_comments(engine: Engine, review_id: int) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        _get(session, review_id)
+        rows = session.scalars(
+            select(CommentRow).where(CommentRow.review_id == review_id).order_by(CommentRow.id)
+        )
+        return [comment_dict(c) for c in rows]
+
+
+def delete_review(engine: Engine, review_id: int) -> None:
+    """Delete the review; its comments and history go with it (ON DELETE CASCADE)."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(delete(ReviewRow).where(ReviewRow.id == review_id))
+        if not getattr(result, "rowcount", 0):
+            raise _missing(review_id)
+
+
+def review_dict(row: ReviewRow) -> dict[str, Any]:
+    """The `--json` shape of a review (version 1 of `mochi reviews ... --json`)."""
+    return {
+        "id": row.id,
+        "repository": row.repository,
+        "pr_number": row.pr_number,
+        "target_kind": row.target_kind,
+        "target_label": row.target_label,
+        "target": row.target,
+        "options": row.options,
+        "base_sha": row.base_sha,
+        "head_sha": row.head_sha,
+        "branch": row.branch,
+        "status": row.status,
+        "requested_provider": row.requested_provider,
+        "requested_model": row.requested_model,
+        "provider": row.provider,
+        "model": row.model,
+        "providers_used": row.providers_used,
+        "llm_calls": row.llm_calls,
+        "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens,
+        "duration_s": row.duration_s,
+        "cost": str(row.cost) if row.cost is not None else None,
+        "findings_count": row.findings_count,
+        "error": row.error,
+        "summary": row.summary,
+        "stats": row.stats,
+        "attempts": row.attempts,
+        "mochi_version": row.mochi_version,
+        "created_at": _iso(row.created_at),
+        "started_at": _iso(row.started_at),
+        "completed_at": _iso(row.completed_at),
+    }
+
+
+def comment_dict(row: CommentRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "review_id": row.review_id,
+        "path": row.path,
+        "line": row.line,
+        "end_line": row.end_line,
+        "side": row.side,
+        "type": row.type,
+        "severity": row.severity,
+        "category": row.category,
+        "message": row.message,
+        "suggestion": row.suggestion,
+        "source": row.source,
+        "rule_id": row.rule_id,
+        "anchored": row.anchored,
+        "fingerprint": row.fingerprint,
+        "posted_comment_id": row.posted_comment_id,
+        "posted_url": row.posted_url,
+        "posted_at": _iso(row.posted_at),
+    }
+
+
+def check_status(status: str) -> str:
+    upper = status.upper()
+    if upper not in STATUSES:
+        raise NotFoundError(f"unknown status '{status}': use one of {', '.join(STATUSES)}")
+    return upper
+
+
+# ------------------------------------------------------------------ internals
+
+
+def _get(session: Session, review_id: int) -> ReviewRow:
+    row = session.get(ReviewRow, review_id)
+    if row is None:
+        raise _missing(review_id)
+    return row
+
+
+def _missing(review_id: int) -> NotFoundError:
+    return NotFoundError(f"there is no review {review_id}: `mochi reviews list` shows the recorded reviews")
+
+
+def _used(providers_used: Sequence[str]) -> tuple[str | None, str | None]:
+    """The provider and model that produced the answer: the last one used (a fallback when one failed)."""
+    if not providers_used:
+        return None, None
+    provider, _, model = providers_used[-1].partition("/")
+    return provider, model or None
+
+
+def _comment(review_id: int, f: Finding) -> CommentRow:
+    return CommentRow(
+        review_id=review_id,
+        path=f.path[:1024],
+        line=f.line,
+        end_line=f.end_line,
+        side=f.side,
+        type=f.type.value,
+        severity=f.severity.value,
+        category=(f.category or None) and f.category[:64],
+        message=f.message,
+        suggestion=f.suggestion,
+        source=f.source[:255],
+        rule_id=f.rule_id,
+        anchored=f.anchored.value,
+        fingerprint=f.fingerprint,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None

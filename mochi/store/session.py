@@ -1,0 +1,164 @@
+"""What the store gives a review, composed once by cli.py: the database, the default model, the
+stored templates and the recorder.
+
+Where the record goes:
+
+- `database_url` (MOCHI_DATABASE_URL) when it is set, locally and in CI;
+- otherwise, locally, `<data_dir>/mochi.db` (SQLite; `data_dir` is MOCHI_DATA_DIR or the user's data
+  directory), created and migrated on first use;
+- otherwise (in CI without a URL) nowhere: CI machines are thrown away, a SQLite file with them.
+- `record = false` (MOCHI_RECORD, `--no-record`) writes nothing; the default model and the stored
+  templates are still read from an existing database.
+
+Nothing here fails a review: an unreachable database is one warning, and the review goes on with
+the settings as given.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mochi.errors import MochiError
+from mochi.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from mochi.store.crypto import Cipher
+    from mochi.store.recorder import Recorder
+
+logger = logging.getLogger(__name__)
+
+
+def data_dir(settings: Settings) -> Path:
+    if settings.data_dir:
+        return Path(settings.data_dir).expanduser()
+    from mochi.store.db import default_data_dir
+
+    return default_data_dir()
+
+
+def database_url(settings: Settings, *, in_ci: bool = False) -> str | None:
+    """The URL of the record (see the module docstring); None when there is none."""
+    if settings.database_url is not None:
+        return settings.database_url.get_secret_value()
+    if in_ci and settings.record is not True:
+        return None
+    from mochi.store.db import sqlite_url
+
+    return sqlite_url(data_dir(settings))
+
+
+def open_store(settings: Settings) -> Engine:
+    """The migrated database for the management commands (`mochi reviews`, `models`, ...). StoreError."""
+    from mochi.store.db import open_engine
+
+    url = database_url(settings)
+    assert url is not None
+    return open_engine(url)
+
+
+def cipher_for(settings: Settings) -> Cipher:
+    """The Cipher for MOCHI_SECRET_KEY (CredentialError when the key is malformed)."""
+    from mochi.store.crypto import Cipher
+
+    return Cipher(settings.secret_key.get_secret_value() if settings.secret_key else None)
+
+
+@dataclass
+class ReviewStore:
+    """The store's contributions to one review."""
+
+    settings: Settings
+    origin: dict[str, str]
+    templates: dict[str, str] = field(default_factory=dict)
+    recorder: Recorder | None = None
+
+
+def open_for_review(
+    settings: Settings,
+    origin: Mapping[str, str],
+    *,
+    in_ci: bool,
+    record: bool = True,
+    resume_id: int | None = None,
+) -> ReviewStore:
+    """Open the record for a review: apply the default model when nothing chose one, read the
+    stored templates, and build the recorder (None when the record is off or unreachable).
+
+    Never raises: whatever goes wrong (a database that is down, a broken installation) is one
+    warning, and the review goes on with the settings as given.
+    """
+    result = ReviewStore(settings=settings, origin=dict(origin))
+    try:
+        return _open_for_review(result, in_ci=in_ci, record=record, resume_id=resume_id)
+    except Exception as exc:
+        logger.warning("the review record is not available (%s); the review goes on without it", exc)
+        return ReviewStore(settings=settings, origin=dict(origin))
+
+
+def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_id: int | None) -> ReviewStore:
+    settings = result.settings
+    url = database_url(settings, in_ci=in_ci)
+    if url is None:
+        return result
+    recording = record and settings.record is not False
+    from mochi.store.db import DB_FILE, safe_url
+
+    if not recording and url.startswith("sqlite:///") and url.endswith(DB_FILE) and not _exists(url):
+        return result  # nothing recorded yet, nothing to read, nothing to create
+    where = safe_url(url)
+    try:
+        from mochi.store.db import open_engine
+
+        engine = open_engine(url)
+    except MochiError as exc:
+        logger.warning("%s; the review goes on without the record", exc)
+        return result
+    except Exception as exc:  # an unexpected driver failure must not fail the review either
+        logger.warning(
+            "the database %s is not usable (%s); the review goes on without the record", where, exc
+        )
+        return result
+    try:
+        _apply_default_model(engine, result)
+        from mochi.store.templates import active_templates
+
+        result.templates = active_templates(engine)
+    except MochiError as exc:
+        logger.warning("%s; using the settings as given", exc)
+    except Exception as exc:
+        from mochi.store.db import describe
+
+        logger.warning("could not read the stored configuration from %s (%s)", where, describe(exc))
+    if recording:
+        from mochi.store.recorder import Recorder
+
+        result.recorder = Recorder(engine, resume_id=resume_id, where=where)
+    return result
+
+
+def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
+    if "provider" in result.origin or "model" in result.origin:
+        return  # a flag, the environment or .mochi.toml chose: they win
+    from mochi.store import model_configs
+
+    config = model_configs.default_model(engine)
+    if config is None:
+        return
+    api_key = None
+    encrypted = model_configs.encrypted_key(engine, int(config["id"]))
+    if encrypted:
+        api_key = cipher_for(result.settings).decrypt(encrypted)
+    result.settings = model_configs.settings_for(result.settings, config, api_key)
+    where = f"default model '{config['name']}'"
+    for key in ("provider", "model", *config.get("parameters", {})):
+        result.origin[key] = where
+
+
+def _exists(url: str) -> bool:
+    return Path(url.removeprefix("sqlite:///")).is_file()
