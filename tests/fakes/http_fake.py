@@ -100,7 +100,7 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
 
-    do_GET = do_POST = do_DELETE = do_HEAD = _handle
+    do_GET = do_POST = do_DELETE = do_HEAD = do_PATCH = do_PUT = _handle
 
 
 class _Server(ThreadingHTTPServer):

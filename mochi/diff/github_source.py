@@ -1,0 +1,143 @@
+"""The diff of a GitHub pull request: from the checkout when it holds the commits, else from the API.
+
+The base is always the merge-base of the PR's base and head commits, never GITHUB_SHA (in a
+`pull_request` workflow that is a synthetic merge commit on refs/pull/N/merge, whose diff would
+include whatever landed on the base branch since the PR was opened).
+
+From the API, `pulls/N/files` (or `compare/A...B` for an incremental range) gives one `patch` per
+file; GitHub leaves it out for binary files and very large diffs, and those files are reported as
+skipped with that reason instead of silently vanishing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from mochi.diff.git import Git
+from mochi.diff.parse import parse_diff
+from mochi.diff.sources import local_diff_text
+from mochi.errors import EmptyChangeError, TargetError
+from mochi.models import FileDiff, ReviewTarget, SkippedFile, TargetKind
+from mochi.publish.github_client import GitHubClient
+
+logger = logging.getLogger(__name__)
+
+NO_PATCH_REASON = "GitHub sent no patch for it (binary, or its diff is too large to show)"
+# pulls/N/files lists at most 3000 files (GitHub's documented limit)
+FILES_LIMIT = 3000
+
+
+@dataclass(frozen=True)
+class RawDiff:
+    """A parsed but unfiltered change, and the files GitHub could not give a diff for."""
+
+    files: tuple[FileDiff, ...]
+    skipped: tuple[SkippedFile, ...] = ()
+    source: str = "git"  # "git" or "api"
+
+
+def has_commit(git: Git | None, sha: str | None) -> bool:
+    """True when the checkout holds commit `sha` (shallow checkouts often lack the base)."""
+    if git is None or not sha:
+        return False
+    return git.returncode("cat-file", "-e", f"{sha}^{{commit}}") == 0
+
+
+def git_range(git: Git, base_sha: str, head_sha: str) -> RawDiff:
+    """base_sha..head_sha from the checkout (the caller resolved the merge-base)."""
+    target = ReviewTarget(
+        kind=TargetKind.RANGE, base=base_sha, head=head_sha, base_sha=base_sha, head_sha=head_sha
+    )
+    try:
+        text = local_diff_text(git, target)
+    except EmptyChangeError:
+        return RawDiff(files=())
+    return RawDiff(files=tuple(parse_diff(text)), source="git")
+
+
+def merge_base(git: Git, base_sha: str, head_sha: str) -> str:
+    """The merge-base of two commits the checkout holds."""
+    return git.merge_base(base_sha, head_sha)
+
+
+def is_ancestor(git: Git, older: str, newer: str) -> bool:
+    """True when `older` is an ancestor of `newer` (both in the checkout)."""
+    return git.returncode("merge-base", "--is-ancestor", older, newer) == 0
+
+
+def api_pull_files(client: GitHubClient, repo: str, number: int) -> RawDiff:
+    """The PR's files from `pulls/N/files` (paginated), as parsed file diffs."""
+    files = client.paginate(f"/repos/{repo}/pulls/{number}/files")
+    if len(files) >= FILES_LIMIT:
+        logger.warning(
+            "pull request #%s lists %s files, GitHub's limit: later files are not seen", number, len(files)
+        )
+    return files_to_diff(files)
+
+
+def api_compare(client: GitHubClient, repo: str, base: str, head: str) -> tuple[str, RawDiff]:
+    """`compare/base...head`: its status ("ahead", "diverged", ...) and its files as a diff."""
+    data = client.get(f"/repos/{repo}/compare/{base}...{head}")
+    if not isinstance(data, Mapping):
+        raise TargetError(f"GitHub's compare answer for {base[:7]}...{head[:7]} is not an object")
+    return str(data.get("status") or ""), files_to_diff(list(data.get("files") or []))
+
+
+def files_to_diff(files: Sequence[Any]) -> RawDiff:
+    """GitHub's file entries (pulls/N/files, compare) -> parsed diffs, and those without a patch."""
+    parts: list[str] = []
+    skipped: list[SkippedFile] = []
+    for entry in files:
+        if not isinstance(entry, Mapping) or not isinstance(entry.get("filename"), str):
+            continue
+        path = str(entry["filename"])
+        patch = entry.get("patch")
+        if not isinstance(patch, str) or not patch.strip():
+            if entry.get("status") == "renamed" and not entry.get("changes"):
+                skipped.append(SkippedFile(path=path, reason="renamed without changes"))
+            else:
+                skipped.append(SkippedFile(path=path, reason=NO_PATCH_REASON))
+            continue
+        parts.append(_file_text(entry, path, patch))
+    return RawDiff(
+        files=tuple(parse_diff("".join(parts))) if parts else (), skipped=tuple(skipped), source="api"
+    )
+
+
+def _file_text(entry: Mapping[str, Any], path: str, patch: str) -> str:
+    status = str(entry.get("status") or "modified")
+    old = str(entry.get("previous_filename") or path)
+    head = [f"diff --git {_quote('a/' + old)} {_quote('b/' + path)}"]
+    if status == "added":
+        head += ["new file mode 100644", "--- /dev/null", f"+++ {_quote('b/' + path)}"]
+    elif status == "removed":
+        head += ["deleted file mode 100644", f"--- {_quote('a/' + old)}", "+++ /dev/null"]
+    else:
+        if status == "renamed" and old != path:
+            head += [f"rename from {_quote(old)}", f"rename to {_quote(path)}"]
+        head += [f"--- {_quote('a/' + old)}", f"+++ {_quote('b/' + path)}"]
+    body = patch if patch.endswith("\n") else patch + "\n"
+    return "\n".join(head) + "\n" + body
+
+
+def _quote(name: str) -> str:
+    """git's C-style quoting, so names with spaces, quotes or non-ASCII parse back exactly."""
+    if all(c.isascii() and c.isprintable() and c not in ' "\\\t' for c in name):
+        return name
+    out = []
+    for byte in name.encode("utf-8"):
+        ch = chr(byte)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\n":
+            out.append("\\n")
+        elif 0x20 <= byte < 0x7F:
+            out.append(ch)
+        else:
+            out.append(f"\\{byte:03o}")
+    return '"' + "".join(out) + '"'

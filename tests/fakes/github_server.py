@@ -1,0 +1,440 @@
+"""FakeGitHub: the GitHub REST endpoints mochi uses, on loopback, backed by a real git repository.
+
+Routes, request schemas and response templates all come from GitHub's own OpenAPI description
+(../shared/fixtures/github/openapi-subset.json). Every request body is validated against its
+operation's request schema (a violation answers 422 in GitHub's validation-error shape and is
+recorded in `violations`), every response is built from the operation's example and validated
+against its response schema, and a review comment on a line outside the PR's diff answers 422
+like GitHub. Diffs (`pulls/N/files`, `compare/A...B`) are computed with git from `repo_path`.
+
+    with FakeGitHub.start(repo_path, "octo/app") as gh:
+        gh.add_pull(7, base_ref="main", base_sha=..., head_sha=..., head_ref="feature")
+        ... GITHUB_API_URL=gh.url ...
+        gh.reviews, gh.review_comments, gh.issue_comments, gh.check_runs
+        gh.enqueue("create-review", Reply(429, {...}, headers={"retry-after": "1"}))   # one failure
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from tests.fakes.http_fake import FakeService, Reply, Request, now_iso
+
+FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "github"
+SPEC = json.loads((FIXTURES / "openapi-subset.json").read_text())
+OPERATIONS: dict[str, dict[str, Any]] = SPEC["operations"]
+DOCS = "https://docs.github.com/rest"
+BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
+HUMAN = {"login": "octocat", "id": 1, "type": "User"}
+
+_ROUTES = [
+    (op["method"], re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+?)", op["path"]) + "$"), op_id)
+    for op_id, op in OPERATIONS.items()
+]
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout
+
+
+def git_files(repo: Path, base: str, head: str) -> list[dict[str, Any]]:
+    """GitHub's file entries for base..head, computed with git (status, patch, previous_filename)."""
+    out = _git(repo, "diff", "--no-color", "--no-ext-diff", "-M", "--full-index", f"{base}..{head}")
+    entries: list[dict[str, Any]] = []
+    for block in re.split(r"(?m)^diff --git ", out)[1:]:
+        lines = block.split("\n")
+        header = [ln for ln in lines if not ln.startswith("@@")]
+        minus = next((ln[4:] for ln in header if ln.startswith("--- ")), "/dev/null")
+        plus = next((ln[4:] for ln in header if ln.startswith("+++ ")), "/dev/null")
+        old = minus[2:] if minus != "/dev/null" else None
+        new = plus[2:] if plus != "/dev/null" else None
+        rename_from = next((ln[12:] for ln in lines if ln.startswith("rename from ")), None)
+        rename_to = next((ln[10:] for ln in lines if ln.startswith("rename to ")), None)
+        name = new or rename_to or old or ""
+        first = next((i for i, ln in enumerate(lines) if ln.startswith("@@")), None)
+        patch = "\n".join(lines[first:]).rstrip("\n") if first is not None else None
+        status = "added" if old is None and not rename_from else "removed" if new is None else "modified"
+        if rename_from:
+            status, old = "renamed", rename_from
+            name = rename_to or name
+        binary = any(ln.startswith("Binary files") for ln in lines)
+        adds = sum(1 for ln in (patch or "").split("\n") if ln.startswith("+"))
+        dels = sum(1 for ln in (patch or "").split("\n") if ln.startswith("-"))
+        entry: dict[str, Any] = {
+            "sha": "0" * 40,
+            "filename": name,
+            "status": status,
+            "additions": adds,
+            "deletions": dels,
+            "changes": adds + dels,
+            "blob_url": f"https://github.com/x/y/blob/h/{name}",
+            "raw_url": f"https://github.com/x/y/raw/h/{name}",
+            "contents_url": f"https://api.github.com/repos/x/y/contents/{name}",
+        }
+        if patch and not binary:
+            entry["patch"] = patch
+        if status == "renamed":
+            entry["previous_filename"] = old
+        entries.append(entry)
+    return entries
+
+
+def diff_lines(files: list[dict[str, Any]]) -> dict[tuple[str, str], list[set[int]]]:
+    """(path, side) -> the line numbers of each hunk GitHub allows comments on."""
+    result: dict[tuple[str, str], list[set[int]]] = {}
+    for f in files:
+        old_no = new_no = 0
+        right: set[int] = set()
+        left: set[int] = set()
+        for line in (f.get("patch") or "").split("\n"):
+            m = re.match(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@", line)
+            if m:
+                if right or left:
+                    result.setdefault((f["filename"], "RIGHT"), []).append(right)
+                    result.setdefault((f["filename"], "LEFT"), []).append(left)
+                old_no, new_no, right, left = int(m.group(1)), int(m.group(2)), set(), set()
+                continue
+            if line.startswith("+"):
+                right.add(new_no)
+                new_no += 1
+            elif line.startswith("-"):
+                left.add(old_no)
+                old_no += 1
+            elif line.startswith(" ") or line == "":
+                right.add(new_no)
+                left.add(old_no)
+                new_no += 1
+                old_no += 1
+        if right or left:
+            result.setdefault((f["filename"], "RIGHT"), []).append(right)
+            result.setdefault((f["filename"], "LEFT"), []).append(left)
+    return result
+
+
+class FakeGitHub(FakeService):
+    """GitHub's REST API for one repository (see the module docstring)."""
+
+    endpoints = tuple(OPERATIONS)
+
+    def __init__(self, repo_path: Path, full_name: str = "octo/app", *, user: dict[str, Any] | None = None):
+        super().__init__()
+        self.repo_path = Path(repo_path)
+        self.full_name = full_name
+        self.pulls: dict[int, dict[str, Any]] = {}
+        self.reviews: list[dict[str, Any]] = []
+        self.review_comments: list[dict[str, Any]] = []
+        self.issue_comments: list[dict[str, Any]] = []
+        self.check_runs: dict[int, dict[str, Any]] = {}
+        self.check_run_updates: list[dict[str, Any]] = []
+        self.violations: list[str] = []
+        self.user = user  # None: GET /user answers 403 like the Actions GITHUB_TOKEN
+        self.checks_forbidden = False
+        self.next_id = 1000
+
+    # ------------------------------------------------------------------ scripting
+
+    def add_pull(
+        self,
+        number: int,
+        *,
+        base_ref: str,
+        base_sha: str,
+        head_sha: str,
+        head_ref: str = "feature",
+        title: str = "A change",
+        body: str = "",
+        draft: bool = False,
+        state: str = "open",
+        labels: tuple[str, ...] = (),
+    ) -> None:
+        """Declare pull request `number` (its diff is base_sha's merge-base with head_sha..head_sha)."""
+        self.pulls[number] = dict(
+            base_ref=base_ref,
+            base_sha=base_sha,
+            head_sha=head_sha,
+            head_ref=head_ref,
+            title=title,
+            body=body,
+            draft=draft,
+            state=state,
+            labels=labels,
+        )
+
+    def pull_files(self, number: int) -> list[dict[str, Any]]:
+        pr = self.pulls[number]
+        mb = _git(self.repo_path, "merge-base", pr["base_sha"], pr["head_sha"]).strip()
+        return git_files(self.repo_path, mb, pr["head_sha"])
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _route(self, request: Request) -> Callable[[Request], Reply] | None:
+        path = request.path
+        for method, pattern, op_id in _ROUTES:
+            m = pattern.match(path)
+            if method == request.method and m:
+                args = m.groupdict()
+                return lambda req, op_id=op_id, args=args: self._operation(op_id, req, args)
+        return None
+
+    def _operation(self, op_id: str, request: Request, args: dict[str, str]) -> Reply:
+        op = OPERATIONS[op_id]
+        scripted = self._next(op_id)
+        if scripted is not None:
+            return scripted
+        if f"{args.get('owner')}/{args.get('repo')}" != self.full_name and "owner" in args:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        schema = (op.get("requestBody") or {}).get("schema")
+        if schema is not None:
+            try:
+                jsonschema.validate(request.body, schema)
+            except jsonschema.ValidationError as exc:
+                self.violations.append(f"{op_id}: {exc.message}")
+                return Reply(
+                    422,
+                    {
+                        "message": "Invalid request.",
+                        "errors": [{"code": "invalid", "message": exc.message}],
+                        "documentation_url": DOCS,
+                    },
+                )
+        handler = getattr(self, "_" + op_id.replace("/", "_").replace("-", "_"), None)
+        if handler is None:
+            return Reply(
+                501, {"message": f"FakeGitHub does not implement {op_id}", "documentation_url": DOCS}
+            )
+        reply: Reply = handler(request, args)
+        if reply.status < 300:
+            self._check_response(op_id, reply)
+        return reply
+
+    def _check_response(self, op_id: str, reply: Reply) -> None:
+        responses = OPERATIONS[op_id]["responses"]
+        spec = responses.get(str(reply.status)) or {}
+        if "schema" in spec:
+            try:
+                jsonschema.validate(reply.body, spec["schema"])
+            except jsonschema.ValidationError as exc:
+                self.violations.append(f"response of {op_id}: {exc.message}")
+
+    def _template(self, op_id: str) -> Any:
+        responses = OPERATIONS[op_id]["responses"]
+        code = next(c for c in responses if c.startswith("2"))
+        example = copy.deepcopy(responses[code].get("example"))
+        return example[0] if isinstance(example, list) else example
+
+    def _page(self, request: Request, items: list[Any]) -> Reply:
+        per_page = int(request.query.get("per_page", 30))
+        page = int(request.query.get("page", 1))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {}
+        if page * per_page < len(items):
+            headers["link"] = f'<{self.url}{request.path}?per_page={per_page}&page={page + 1}>; rel="next"'
+        return Reply(200, chunk, headers=headers)
+
+    def _pull_json(self, number: int) -> dict[str, Any]:
+        pr = self.pulls[number]
+        data = self._template("pulls/get")
+        data.update(
+            number=number,
+            state=pr["state"],
+            draft=pr["draft"],
+            title=pr["title"],
+            body=pr["body"],
+            html_url=f"https://github.com/{self.full_name}/pull/{number}",
+        )
+        data["labels"] = (
+            [dict(data["labels"][0], name=name) for name in pr["labels"]] if data["labels"] else []
+        )
+        data["head"].update(sha=pr["head_sha"], ref=pr["head_ref"])
+        data["base"].update(sha=pr["base_sha"], ref=pr["base_ref"])
+        return dict(data)
+
+    def _user(self, who: dict[str, Any]) -> dict[str, Any]:
+        user = self._template("users/get-authenticated")
+        base = {
+            k: user[k]
+            for k in (
+                "login",
+                "id",
+                "node_id",
+                "avatar_url",
+                "gravatar_id",
+                "url",
+                "html_url",
+                "followers_url",
+                "following_url",
+                "gists_url",
+                "starred_url",
+                "subscriptions_url",
+                "organizations_url",
+                "repos_url",
+                "events_url",
+                "received_events_url",
+                "type",
+                "site_admin",
+            )
+        }
+        return dict(base, **who)
+
+    def _me(self) -> dict[str, Any]:
+        return self._user(self.user or BOT)
+
+    # ------------------------------------------------------------------ operations
+
+    def _users_get_authenticated(self, request: Request, args: dict[str, str]) -> Reply:
+        if self.user is None:
+            return Reply(
+                403, {"message": "Resource not accessible by integration", "documentation_url": DOCS}
+            )
+        return Reply(200, dict(self._template("users/get-authenticated"), **self.user))
+
+    def _pulls_get(self, request: Request, args: dict[str, str]) -> Reply:
+        number = int(args["pull_number"])
+        if number not in self.pulls:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        return Reply(200, self._pull_json(number))
+
+    def _pulls_list_files(self, request: Request, args: dict[str, str]) -> Reply:
+        return self._page(request, self.pull_files(int(args["pull_number"])))
+
+    def _repos_compare_commits_with_basehead(self, request: Request, args: dict[str, str]) -> Reply:
+        base, _, head = args["basehead"].partition("...")
+        try:
+            mb = _git(self.repo_path, "merge-base", base, head).strip()
+        except subprocess.CalledProcessError:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        data = self._template("repos/compare-commits-with-basehead")
+        ahead = mb == _git(self.repo_path, "rev-parse", base).strip()
+        data.update(
+            status="ahead" if ahead else "diverged", files=git_files(self.repo_path, mb, head), commits=[]
+        )
+        return Reply(200, data)
+
+    def _pulls_list_review_comments(self, request: Request, args: dict[str, str]) -> Reply:
+        number = int(args["pull_number"])
+        return self._page(request, [c for c in self.review_comments if c["_pr"] == number])
+
+    def _pulls_list_reviews(self, request: Request, args: dict[str, str]) -> Reply:
+        number = int(args["pull_number"])
+        return self._page(request, [r for r in self.reviews if r["_pr"] == number])
+
+    def _issues_list_comments(self, request: Request, args: dict[str, str]) -> Reply:
+        number = int(args["issue_number"])
+        return self._page(request, [c for c in self.issue_comments if c["_issue"] == number])
+
+    def _pulls_create_review(self, request: Request, args: dict[str, str]) -> Reply:
+        number = int(args["pull_number"])
+        body = request.body or {}
+        allowed = diff_lines(self.pull_files(number))
+        for c in body.get("comments") or []:
+            hunks = allowed.get((c["path"], c.get("side", "RIGHT")), [])
+            lines = {c.get("line")} | ({c["start_line"]} if c.get("start_line") else set())
+            if not any(lines <= h for h in hunks):
+                return Reply(
+                    422,
+                    {
+                        "message": "Unprocessable Entity",
+                        "errors": ["Pull request review thread line must be part of the diff"],
+                        "documentation_url": f"{DOCS}/pulls/reviews#create-a-review-for-a-pull-request",
+                        "status": "422",
+                    },
+                )
+        review_id = self._id()
+        review = self._template("pulls/create-review")
+        review.update(
+            id=review_id,
+            body=body.get("body", ""),
+            user=self._me(),
+            commit_id=body.get("commit_id"),
+            state="COMMENTED" if body.get("event") == "COMMENT" else "CHANGES_REQUESTED",
+            html_url=f"https://github.com/{self.full_name}/pull/{number}#pullrequestreview-{review_id}",
+        )
+        for c in body.get("comments") or []:
+            comment = self._template("pulls/list-review-comments")
+            comment.update(
+                id=self._id(),
+                pull_request_review_id=review_id,
+                path=c["path"],
+                line=c.get("line"),
+                side=c.get("side", "RIGHT"),
+                start_line=c.get("start_line"),
+                body=c["body"],
+                user=self._me(),
+                commit_id=body.get("commit_id"),
+            )
+            comment.pop("in_reply_to_id", None)  # GitHub sends it only on replies (it is not nullable)
+            comment["_pr"] = number
+            self.review_comments.append(comment)
+        review["_pr"] = number
+        self.reviews.append(review)
+        return Reply(200, {k: v for k, v in review.items() if k != "_pr"})
+
+    def _issues_create_comment(self, request: Request, args: dict[str, str]) -> Reply:
+        comment = self._template("issues/create-comment")
+        cid = self._id()
+        comment.update(
+            id=cid,
+            body=request.body["body"],
+            user=self._me(),
+            html_url=f"https://github.com/{self.full_name}/pull/{args['issue_number']}#issuecomment-{cid}",
+        )
+        comment["_issue"] = int(args["issue_number"])
+        self.issue_comments.append(comment)
+        return Reply(201, {k: v for k, v in comment.items() if k != "_issue"})
+
+    def _issues_update_comment(self, request: Request, args: dict[str, str]) -> Reply:
+        for c in self.issue_comments:
+            if c["id"] == int(args["comment_id"]):
+                c["body"] = request.body["body"]
+                c["updated_at"] = now_iso()
+                return Reply(200, {k: v for k, v in c.items() if k != "_issue"})
+        return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _checks_create(self, request: Request, args: dict[str, str]) -> Reply:
+        if self.checks_forbidden:
+            return Reply(
+                403, {"message": "Resource not accessible by integration", "documentation_url": DOCS}
+            )
+        run = self._template("checks/create")
+        rid = self._id()
+        run.update(
+            id=rid,
+            name=request.body["name"],
+            head_sha=request.body["head_sha"],
+            status=request.body.get("status", "queued"),
+            conclusion=None,
+            html_url=f"https://github.com/{self.full_name}/runs/{rid}",
+        )
+        run["_annotations"] = []
+        self.check_runs[rid] = run
+        return Reply(201, {k: v for k, v in run.items() if k != "_annotations"})
+
+    def _checks_update(self, request: Request, args: dict[str, str]) -> Reply:
+        run = self.check_runs.get(int(args["check_run_id"]))
+        if run is None:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        body = request.body
+        self.check_run_updates.append(body)
+        run["_annotations"] += (body.get("output") or {}).get("annotations") or []
+        for key in ("status", "conclusion", "completed_at"):
+            if key in body:
+                run[key] = body[key]
+        if "output" in body:
+            run["output"].update(
+                title=body["output"].get("title"),
+                summary=body["output"].get("summary"),
+                annotations_count=len(run["_annotations"]),
+            )
+        return Reply(200, {k: v for k, v in run.items() if k != "_annotations"})
