@@ -1,0 +1,397 @@
+"""FakeGitLab: the merge request endpoints of GitLab's REST API v4 on loopback.
+
+Response shapes follow GitLab's API docs (merge request versions, diffs, discussions, notes, draft
+notes, repository compare). Like GitLab, it checks every position against the version's diff and
+answers a position that names no diff line with 400 and GitLab's own body:
+`{"message": "400 Bad request - Note {:line_code=>[\"can't be blank\", \"must be a valid line code\"]}"}`.
+
+Its diff reading is written from GitLab's diff parser, independently of mochi's: each hunk line
+gets an old and a new counter, an added line has no old_line, a deleted line no new_line, and
+a line code is `<sha1(new_path)>_<old counter>_<new counter>`.
+
+Build merge requests from real git repositories with `entries_from_git(repo, base, head)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fakes.http_fake import FakeService, Reply, Request, now_iso
+from tests.gitrepo import GitRepo
+
+LINE_CODE_ERROR = {
+    "message": '400 Bad request - Note {:line_code=>["can\'t be blank", "must be a valid line code"]}'
+}
+_HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_MR = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)(?P<rest>/.*)?$")
+_COMPARE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/repository/compare$")
+
+
+@dataclass
+class DiffLine:
+    type: str | None  # "new" (added), "old" (deleted), None (context)
+    old_line: int | None
+    new_line: int | None
+    line_code: str
+
+
+@dataclass
+class Version:
+    id: int
+    base: str
+    start: str
+    head: str
+    entries: list[dict[str, Any]]
+
+
+@dataclass
+class MergeRequest:
+    iid: int
+    versions: list[Version] = field(default_factory=list)
+    discussions: list[dict[str, Any]] = field(default_factory=list)
+    drafts: list[dict[str, Any]] = field(default_factory=list)
+    title: str = "A merge request"
+
+
+def gitlab_lines(new_path: str, diff: str) -> list[DiffLine]:
+    """The diff lines of one file entry, numbered as GitLab's diff parser numbers them."""
+    sha = hashlib.sha1(new_path.encode("utf-8")).hexdigest()
+    out: list[DiffLine] = []
+    old = new = 0
+    for raw in diff.split("\n"):
+        if m := _HUNK.match(raw):
+            old, new = int(m.group(1)), int(m.group(2))
+            continue
+        if not raw or raw.startswith("\\"):
+            continue
+        code = f"{sha}_{old}_{new}"
+        if raw[0] == "+":
+            out.append(DiffLine("new", None, new, code))
+            new += 1
+        elif raw[0] == "-":
+            out.append(DiffLine("old", old, None, code))
+            old += 1
+        else:
+            out.append(DiffLine(None, old, new, code))
+            old, new = old + 1, new + 1
+    return out
+
+
+def entries_from_git(repo: GitRepo, base: str, head: str) -> list[dict[str, Any]]:
+    """GitLab diff entries (old_path, new_path, modes, flags, diff = the hunks) from `git diff`."""
+    text = repo.run("diff", "-M", "--no-color", "--full-index", base, head)
+    entries: list[dict[str, Any]] = []
+    for block in re.split(r"^(?=diff --git )", text, flags=re.MULTILINE):
+        if not block.startswith("diff --git "):
+            continue
+        header, _, hunks = block.partition("\n@@")
+        lines = header.split("\n")
+        entry: dict[str, Any] = {
+            "a_mode": "100644",
+            "b_mode": "100644",
+            "new_file": False,
+            "renamed_file": False,
+            "deleted_file": False,
+            "generated_file": False,
+        }
+        m = re.match(r"diff --git a/(.*) b/(.*)$", lines[0])
+        assert m, lines[0]
+        entry["old_path"], entry["new_path"] = m.group(1), m.group(2)
+        for ln in lines[1:]:
+            if ln.startswith("new file mode "):
+                entry["new_file"], entry["a_mode"], entry["b_mode"] = True, "0", ln.split()[-1]
+            elif ln.startswith("deleted file mode "):
+                entry["deleted_file"], entry["a_mode"], entry["b_mode"] = True, ln.split()[-1], "0"
+            elif ln.startswith("rename from "):
+                entry["renamed_file"], entry["old_path"] = True, ln[len("rename from ") :]
+            elif ln.startswith("rename to "):
+                entry["new_path"] = ln[len("rename to ") :]
+        entry["diff"] = ("@@" + hunks) if hunks else ""
+        entries.append(entry)
+    return entries
+
+
+class FakeGitLab(FakeService):
+    """Merge requests of one project; `token` is the only PRIVATE-TOKEN it accepts.
+
+    Endpoints with a queue ("versions", "diffs", "discussions", "notes") answer a scripted Reply
+    first when one is queued (429s, 5xx), then normally.
+    """
+
+    endpoints = ("versions", "diffs", "discussions", "post_discussion", "notes", "compare")
+
+    def __init__(
+        self, *, token: str = "glpat-test-token", project_id: str = "42", per_page_max: int = 100
+    ) -> None:
+        super().__init__()
+        self.token = token
+        self.project_id = project_id
+        self.per_page_max = per_page_max
+        self.mrs: dict[int, MergeRequest] = {}
+        self.compares: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.rejected_positions: list[dict[str, Any]] = []
+        self._ids = itertools.count(1000)
+        self._state = threading.Lock()
+
+    # ------------------------------------------------------------------ test set-up and inspection
+
+    def push_version(
+        self, iid: int, *, base: str, start: str, head: str, entries: list[dict[str, Any]]
+    ) -> None:
+        """A new diff version of merge request `iid` (created when new), as a push makes one."""
+        with self._state:
+            mr = self.mrs.setdefault(iid, MergeRequest(iid=iid))
+            mr.versions.append(
+                Version(id=next(self._ids), base=base, start=start, head=head, entries=entries)
+            )
+
+    def add_compare(self, from_sha: str, to_sha: str, entries: list[dict[str, Any]]) -> None:
+        self.compares[(from_sha, to_sha)] = entries
+
+    def notes(self, iid: int) -> list[dict[str, Any]]:
+        """Every note of the merge request, in order."""
+        return [n for d in self.mrs[iid].discussions for n in d["notes"]]
+
+    def diff_notes(self, iid: int) -> list[dict[str, Any]]:
+        return [n for n in self.notes(iid) if n["type"] == "DiffNote"]
+
+    # ------------------------------------------------------------------ routing
+
+    def _route(self, request: Request) -> Callable[[Request], Reply] | None:
+        if request.headers.get("private-token") != self.token:
+            return lambda _r: Reply(401, {"message": "401 Unauthorized"})
+        if m := _COMPARE.match(request.path):
+            return self._compare if m.group("project") == self.project_id else None
+        m = _MR.match(request.path)
+        if m is None or m.group("project") != self.project_id:
+            return lambda _r: Reply(404, {"message": "404 Project Not Found"})
+        mr = self.mrs.get(int(m.group("iid")))
+        if mr is None:
+            return lambda _r: Reply(404, {"message": "404 Not found"})
+        rest = m.group("rest") or ""
+        routes: dict[tuple[str, str], Callable[[MergeRequest, Request], Reply]] = {
+            ("GET", "/versions"): self._versions,
+            ("GET", "/diffs"): self._diffs,
+            ("GET", "/discussions"): self._list_discussions,
+            ("POST", "/discussions"): self._create_discussion,
+            ("POST", "/notes"): self._create_note,
+            ("GET", "/draft_notes"): self._list_drafts,
+            ("POST", "/draft_notes"): self._create_draft,
+            ("POST", "/draft_notes/bulk_publish"): self._bulk_publish,
+        }
+        handler = routes.get((request.method, rest))
+        if handler is None and request.method == "PUT" and (n := re.fullmatch(r"/notes/(\d+)", rest)):
+            return lambda r: self._scripted("notes", r) or self._update_note(mr, int(n.group(1)), r)
+        if handler is None:
+            return None
+        queue = {"/versions": "versions", "/diffs": "diffs", "/notes": "notes"}.get(rest)
+        if rest == "/discussions":
+            queue = "discussions" if request.method == "GET" else "post_discussion"
+        return lambda r: (self._scripted(queue, r) if queue else None) or handler(mr, r)
+
+    def _scripted(self, endpoint: str, _request: Request) -> Reply | None:
+        return self._next(endpoint)
+
+    # ------------------------------------------------------------------ endpoints
+
+    def _page(self, request: Request, items: list[Any]) -> Reply:
+        page = int(request.query.get("page") or 1)
+        per_page = min(int(request.query.get("per_page") or 20), self.per_page_max)
+        total_pages = max(1, -(-len(items) // per_page))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        headers = {
+            "x-page": str(page),
+            "x-per-page": str(per_page),
+            "x-total": str(len(items)),
+            "x-total-pages": str(total_pages),
+            "x-next-page": str(page + 1) if page < total_pages else "",
+        }
+        return Reply(200, chunk, headers=headers)
+
+    def _versions(self, mr: MergeRequest, _r: Request) -> Reply:
+        body = [
+            {
+                "id": v.id,
+                "head_commit_sha": v.head,
+                "base_commit_sha": v.base,
+                "start_commit_sha": v.start,
+                "created_at": now_iso(),
+                "merge_request_id": mr.iid + 10000,
+                "state": "collected",
+                "real_size": str(len(v.entries)),
+                "patch_id_sha": None,
+            }
+            for v in reversed(mr.versions)
+        ]
+        return Reply(200, body)
+
+    def _diffs(self, mr: MergeRequest, r: Request) -> Reply:
+        return self._page(r, mr.versions[-1].entries)
+
+    def _list_discussions(self, mr: MergeRequest, r: Request) -> Reply:
+        return self._page(r, mr.discussions)
+
+    def _compare(self, r: Request) -> Reply:
+        entries = self.compares.get((r.query.get("from", ""), r.query.get("to", "")))
+        if entries is None:
+            return Reply(404, {"message": "404 Ref Not Found"})
+        return Reply(
+            200,
+            {
+                "commit": None,
+                "commits": [],
+                "diffs": entries,
+                "compare_timeout": False,
+                "compare_same_ref": False,
+            },
+        )
+
+    def _note(self, body: str, position: dict[str, Any] | None) -> dict[str, Any]:
+        note: dict[str, Any] = {
+            "id": next(self._ids),
+            "type": "DiffNote" if position else None,
+            "body": body,
+            "author": {"id": 7, "username": "project_42_bot", "name": "mochi"},
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "system": False,
+            "noteable_type": "MergeRequest",
+            "resolvable": bool(position),
+            "resolved": False,
+        }
+        if position:
+            note["position"] = position
+        return note
+
+    def _create_discussion(self, mr: MergeRequest, r: Request) -> Reply:
+        body = r.body if isinstance(r.body, dict) else {}
+        if not body.get("body"):
+            return Reply(400, {"error": "body is missing"})
+        position = body.get("position")
+        if position is not None and not self.position_ok(mr, position):
+            self.rejected_positions.append(position)
+            return Reply(400, LINE_CODE_ERROR)
+        note = self._note(body["body"], position)
+        discussion = {
+            "id": hashlib.sha1(str(note["id"]).encode()).hexdigest(),
+            "individual_note": False,
+            "notes": [note],
+        }
+        with self._state:
+            mr.discussions.append(discussion)
+        return Reply(201, discussion)
+
+    def _create_note(self, mr: MergeRequest, r: Request) -> Reply:
+        body = r.body if isinstance(r.body, dict) else {}
+        if not body.get("body"):
+            return Reply(400, {"error": "body is missing"})
+        note = self._note(body["body"], None)
+        with self._state:
+            mr.discussions.append(
+                {
+                    "id": hashlib.sha1(str(note["id"]).encode()).hexdigest(),
+                    "individual_note": True,
+                    "notes": [note],
+                }
+            )
+        return Reply(201, note)
+
+    def _update_note(self, mr: MergeRequest, note_id: int, r: Request) -> Reply:
+        body = r.body if isinstance(r.body, dict) else {}
+        for note in (n for d in mr.discussions for n in d["notes"]):
+            if note["id"] == note_id:
+                note["body"], note["updated_at"] = body.get("body", note["body"]), now_iso()
+                return Reply(200, note)
+        return Reply(404, {"message": "404 Not found"})
+
+    def _list_drafts(self, mr: MergeRequest, r: Request) -> Reply:
+        return self._page(r, mr.drafts)
+
+    def _create_draft(self, mr: MergeRequest, r: Request) -> Reply:
+        body = r.body if isinstance(r.body, dict) else {}
+        position = body.get("position")
+        if position is not None and not self.position_ok(mr, position):
+            self.rejected_positions.append(position)
+            return Reply(400, LINE_CODE_ERROR)
+        draft = {
+            "id": next(self._ids),
+            "author_id": 7,
+            "merge_request_id": mr.iid + 10000,
+            "resolve_discussion": False,
+            "discussion_id": None,
+            "note": body.get("note", ""),
+            "commit_id": None,
+            "line_code": None,
+            "position": position,
+        }
+        with self._state:
+            mr.drafts.append(draft)
+        return Reply(201, draft)
+
+    def _bulk_publish(self, mr: MergeRequest, _r: Request) -> Reply:
+        with self._state:
+            for draft in mr.drafts:
+                note = self._note(draft["note"], draft["position"])
+                mr.discussions.append(
+                    {
+                        "id": hashlib.sha1(str(note["id"]).encode()).hexdigest(),
+                        "individual_note": False,
+                        "notes": [note],
+                    }
+                )
+            mr.drafts.clear()
+        return Reply(204, None)
+
+    # ------------------------------------------------------------------ GitLab's position check
+
+    def position_ok(self, mr: MergeRequest, position: dict[str, Any]) -> bool:
+        """True when `position` names a line of the latest version's diff exactly, as GitLab requires."""
+        v = mr.versions[-1]
+        if position.get("position_type") != "text":
+            return False
+        if (position.get("base_sha"), position.get("start_sha"), position.get("head_sha")) != (
+            v.base,
+            v.start,
+            v.head,
+        ):
+            return False
+        entry = next(
+            (
+                e
+                for e in v.entries
+                if e["new_path"] == position.get("new_path") and e["old_path"] == position.get("old_path")
+            ),
+            None,
+        )
+        if entry is None:
+            return False
+        lines = gitlab_lines(entry["new_path"], entry["diff"])
+        anchor = next(
+            (
+                ln
+                for ln in lines
+                if (ln.old_line, ln.new_line) == (position.get("old_line"), position.get("new_line"))
+            ),
+            None,
+        )
+        if anchor is None:
+            return False
+        line_range = position.get("line_range")
+        if line_range is None:
+            return True
+        codes = {ln.line_code: ln for ln in lines}
+        ends = [line_range.get("start") or {}, line_range.get("end") or {}]
+        found = [codes.get(e.get("line_code", "")) for e in ends]
+        if found[0] is None or found[1] is None or found[1] is not anchor:
+            return False
+        for end, line in zip(ends, found, strict=True):
+            assert line is not None
+            if end.get("type") != ("new" if line.type == "new" else "old"):
+                return False
+        return lines.index(found[0]) <= lines.index(found[1])
