@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mochi.models import FindingType, Severity
+from mochi.models import ComplianceStatus, FindingType, Severity
 
 
 class AnswerComment(BaseModel):
@@ -35,23 +35,37 @@ class AnswerSummary(BaseModel):
     recommendations: list[str] = Field(default_factory=list)
 
 
+class AnswerCompliance(BaseModel):
+    """Whether the change meets one acceptance criterion of a ticket (only when tickets are given)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    ticket: str
+    criterion: str = Field(min_length=1)
+    status: ComplianceStatus = ComplianceStatus.UNCLEAR
+    reason: str = ""
+
+
 class ModelAnswer(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     comments: list[AnswerComment] = Field(default_factory=list)
     summary: AnswerSummary = Field(default_factory=AnswerSummary)
+    # Optional and additive: asked for only when the prompt has tickets with acceptance criteria.
+    ticket_compliance: list[AnswerCompliance] = Field(default_factory=list)
 
 
 def _nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
 
 
-def answer_json_schema() -> dict[str, Any]:
+def answer_json_schema(*, with_tickets: bool = False) -> dict[str, Any]:
     """The schema for structured output.
 
     Written by hand rather than from `ModelAnswer.model_json_schema()`: OpenAI's strict mode
     wants every property required, nullable types for optional ones, and no `additionalProperties`,
-    and Ollama's grammar follows the same shape best.
+    and Ollama's grammar follows the same shape best. `with_tickets` adds the (then required)
+    top-level `ticket_compliance` list; without it the schema is exactly the DESIGN.md contract.
     """
     comment = {
         "type": "object",
@@ -78,9 +92,24 @@ def answer_json_schema() -> dict[str, Any]:
         "required": ["overall_assessment", "key_concerns", "recommendations"],
         "additionalProperties": False,
     }
-    return {
+    schema: dict[str, Any] = {
         "type": "object",
         "properties": {"comments": {"type": "array", "items": comment}, "summary": summary},
         "required": ["comments", "summary"],
         "additionalProperties": False,
     }
+    if with_tickets:
+        verdict = {
+            "type": "object",
+            "properties": {
+                "ticket": {"type": "string"},
+                "criterion": {"type": "string"},
+                "status": {"type": "string", "enum": [s.value for s in ComplianceStatus]},
+                "reason": {"type": "string"},
+            },
+            "required": ["ticket", "criterion", "status", "reason"],
+            "additionalProperties": False,
+        }
+        schema["properties"]["ticket_compliance"] = {"type": "array", "items": verdict}
+        schema["required"].append("ticket_compliance")
+    return schema

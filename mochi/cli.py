@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mochi")
 
 EXIT_FINDINGS = 1
-FORMATS = ("text", "markdown", "json", "sarif")
+FORMATS = ("text", "markdown", "json", "sarif", "junit")
 SEVERITIES = ("low", "medium", "high", "critical")
 
 
@@ -188,6 +188,13 @@ _COMMON_FLAGS = ("base", "include", "exclude", "provider", "model", "fallback")
     default=None,
     help="Colour the text output (default: when stdout is a terminal and NO_COLOR is unset).",
 )
+@click.option(
+    "--no-record",
+    is_flag=True,
+    help="Do not record this review in the database (see `mochi reviews`).",
+)
+@click.option("--pr", metavar="OWNER/REPO#N", help="Review a GitHub pull request and post the review.")
+@click.option("--dry-run", is_flag=True, help="With --pr: print what would be posted; post nothing.")
 def review(**params: Any) -> None:
     """Review a change: by default everything on this branch that is not in its base yet,
     including uncommitted and untracked files.
@@ -205,6 +212,12 @@ def review(**params: Any) -> None:
             flags["builtin"] = False
         if params["pre_push"] and not (params["head"] or params["staged"] or params["diff_file"]):
             params = {**params, "head": "HEAD"}
+        if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/github.py)
+            if not params["pr"]:
+                raise UsageError("--dry-run goes with --pr owner/repo#N")
+            from mochi.commands.github import review_pr
+
+            sys.exit(review_pr(params, os.environ, flags))
         run = _Run(params, flags, os.environ)
         from mochi.review import execute
 
@@ -213,6 +226,17 @@ def review(**params: Any) -> None:
             color = (
                 sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
             )
+        # the record (issue 6): the default model, stored templates, and the review's row
+        from mochi.store.session import open_for_review
+
+        store = open_for_review(
+            run.settings,
+            run.origin,
+            in_ci=_in_ci(os.environ),
+            record=not params.get("no_record"),
+            resume_id=click.get_current_context().meta.get("mochi.retry_of"),  # `mochi reviews retry`
+        )
+        run.settings, run.origin = store.settings, store.origin
         code = execute(
             run.settings,
             run.target(),
@@ -224,6 +248,8 @@ def review(**params: Any) -> None:
             in_ci=_in_ci(os.environ),
             progress=_progress(sys.stderr),
             build_provider=_provider_builder(),
+            recorder=store.recorder,
+            templates=store.templates,
         )
     sys.exit(code)
 
@@ -341,7 +367,7 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
         with contextlib.suppress(NotARepositoryError):
             root = Path(Git(root).toplevel())
         settings, _ = load(os.environ, {}, root / CONFIG_FILE)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for rule in RULES.values():
             if language and language not in rule.languages and ANY_LANGUAGE not in rule.languages:
                 continue
@@ -375,6 +401,13 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
             f'\n{len(rows)} rules. Configure them in .mochi.toml: [rules."<id>"] enabled/severity/exclude.'
         )
 
+
+from mochi.commands.store import register as _register_store  # noqa: E402 (issue 6: the record)
+
+_register_store(main)
+from mochi.commands import github as _github_commands  # noqa: E402 (issue 4: mochi ci on GitHub)
+
+main.add_command(_github_commands.ci)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

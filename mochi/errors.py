@@ -5,7 +5,8 @@
     ├── ConfigError                 a bad .mochi.toml, environment value or template  exit 2
     ├── TargetError                 the thing to review cannot be read               exit 4
     │   ├── NotARepositoryError     --repo is not inside a git work tree
-    │   └── BadRefError             a ref that git cannot resolve
+    │   ├── BadRefError             a ref that git cannot resolve
+    │   └── EventError              a CI event payload that is unreadable or lacks a field
     ├── EmptyChangeError            nothing to review                                exit 5
     ├── DiffParseError              a diff that cannot be parsed                     exit 4
     ├── ProviderError               a model call failed                              exit 3
@@ -14,6 +15,7 @@
     │   ├── ProviderAuthError           a missing or rejected API key
     │   └── ProviderResponseError       an answer that is not a usable review
     └── PublishError                a publisher could not write or post               exit 6
+        └── GitHubAPIError          the GitHub API refused or failed a request (has .status)
 
 The exit statuses are the contract of `mochi review` (see README): 0 ok, 1 findings at or above
 --fail-on, 2 usage/configuration, 3 provider, 4 target, 5 empty change, 6 publishing.
@@ -91,3 +93,19 @@ class RateLimitedError(ProviderError):
 
 class PublishError(MochiError):
     exit_code = 6
+
+
+# -- GitHub reviewer mode (issue 4)
+
+
+class EventError(TargetError):
+    """A CI event payload that cannot be parsed or lacks a field the review needs."""
+
+
+class GitHubAPIError(PublishError):
+    """A GitHub API request failed after its retries; `status` is the HTTP status (0: no answer)."""
+
+    def __init__(self, message: str, *, status: int = 0, errors: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.status = status
+        self.errors = errors

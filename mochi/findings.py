@@ -19,6 +19,7 @@ import json_repair
 from pydantic import ValidationError
 
 from mochi.answer import AnswerComment, AnswerSummary, ModelAnswer
+from mochi.compliance import parse_compliance, verdicts
 from mochi.errors import ProviderResponseError
 from mochi.models import Anchor, Diff, FileDiff, Finding, FindingType, Severity, Summary
 
@@ -88,7 +89,8 @@ def parse_answer(text: str) -> ParsedAnswer:
         raise _not_review_json(f"none of its {dropped} comments has a file and a message", text)
     if dropped:
         logger.warning("dropped %d invalid comment(s) from the model's answer", dropped)
-    return ParsedAnswer(comments=comments, summary=summary, dropped=dropped)
+    return ParsedAnswer(comments=comments, summary=summary, dropped=dropped,
+                        ticket_compliance=parse_compliance(data))  # fmt: skip
 
 
 def repair_request(previous: str) -> str:
@@ -276,7 +278,8 @@ def summary_from_answer(answer: ModelAnswer) -> Summary:
     """The answer's summary as the core Summary type."""
     s = answer.summary
     return Summary(overall_assessment=s.overall_assessment.strip(), key_concerns=tuple(s.key_concerns),
-                   recommendations=tuple(s.recommendations))  # fmt: skip
+                   recommendations=tuple(s.recommendations),
+                   ticket_compliance=verdicts(answer.ticket_compliance))  # fmt: skip
 
 
 def at_or_above(findings: Iterable[Finding], severity: Severity) -> bool:

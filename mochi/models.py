@@ -139,6 +139,16 @@ class Diff(Frozen):
 # --------------------------------------------------------------------------- context
 
 
+class TicketLink(Frozen):
+    """A ticket one level away from a reviewed one: a linked issue, or the parent/epic."""
+
+    key: str
+    relation: str  # "blocks", "is blocked by", "parent", "epic", ...
+    summary: str = ""
+    status: str | None = None
+    type: str | None = None
+
+
 class Ticket(Frozen):
     key: str
     summary: str
@@ -149,6 +159,36 @@ class Ticket(Frozen):
     acceptance_criteria: tuple[str, ...] = ()
     labels: tuple[str, ...] = ()
     url: str | None = None
+    # -- issue 5 (Jira context): additive
+    components: tuple[str, ...] = ()
+    links: tuple[TicketLink, ...] = ()
+    parent: TicketLink | None = None
+    truncated: bool = False  # the description was cut to the per-ticket cap
+
+
+class PathInstruction(Frozen):
+    """`[[path_instructions]]` in .mochi.toml: rules for the files matching a gitignore-like glob."""
+
+    path: str
+    instructions: str
+
+
+class PriorFinding(Frozen):
+    """A finding mochi posted on this change before (from the PR's comment markers or the store)."""
+
+    path: str
+    line: int | None = None
+    message: str
+    status: Literal["open", "resolved"] = "open"
+    fingerprint: str = ""
+
+
+class RelatedFile(Frozen):
+    """A repository file that a changed file imports, as short signatures (no bodies)."""
+
+    path: str
+    imported_by: tuple[str, ...] = ()
+    signatures: str = ""
 
 
 class Context(Frozen):
@@ -157,6 +197,11 @@ class Context(Frozen):
     frameworks: tuple[str, ...] = ()  # e.g. ("spring-boot", "react", "actix-web")
     tickets: tuple[Ticket, ...] = ()
     instructions: str = ""  # repository rules (CONTRIBUTING.md, .mochi.toml instructions...)
+    # -- issue 5: the prompt for a chunk gets only the parts that match its files
+    path_instructions: tuple[PathInstruction, ...] = ()
+    previous_findings: tuple[PriorFinding, ...] = ()
+    related: tuple[RelatedFile, ...] = ()
+    warnings: tuple[str, ...] = ()  # context that could not be gathered (Jira down, ...): notices
 
 
 # --------------------------------------------------------------------------- model I/O
@@ -228,10 +273,26 @@ class Finding(Frozen):
     anchored: Anchor = Anchor.SUMMARY
 
 
+class ComplianceStatus(StrEnum):
+    MET = "met"
+    NOT_MET = "not_met"
+    UNCLEAR = "unclear"
+
+
+class CriterionVerdict(Frozen):
+    """The model's judgement of one acceptance criterion of a ticket."""
+
+    ticket: str
+    criterion: str
+    status: ComplianceStatus = ComplianceStatus.UNCLEAR
+    reason: str = ""
+
+
 class Summary(Frozen):
     overall_assessment: str = ""
     key_concerns: tuple[str, ...] = ()
     recommendations: tuple[str, ...] = ()
+    ticket_compliance: tuple[CriterionVerdict, ...] = ()  # issue 5: additive
 
 
 class Stats(Frozen):
@@ -254,3 +315,6 @@ class Review(Frozen):
     skipped: tuple[SkippedFile, ...] = ()
     providers_used: tuple[str, ...] = ()  # "ollama/qwen2.5-coder:7b", in call order
     notices: tuple[str, ...] = ()  # things the user should know (a provider fell back, ...)
+    # issue 5: files the model saw only in part (a line cut, a chunk whose model call failed)
+    truncated: tuple[SkippedFile, ...] = ()
+    chunks: int = 0  # how many prompts the LLM pass was split into

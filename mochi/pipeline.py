@@ -10,14 +10,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from mochi import findings as findings_mod
-from mochi.answer import ModelAnswer, answer_json_schema
-from mochi.errors import ProviderError, ProviderResponseError
+from mochi.budget import Budget, context_window, counter_for, provider_window
+from mochi.compliance import complete_table
+from mochi.errors import ProviderError
+from mochi.llm_pass import LLMResult, merge_compliance, plan_prompts, run_llm_pass
 from mochi.models import (
-    Completion,
     Context,
     Diff,
     FileDiff,
@@ -27,6 +28,7 @@ from mochi.models import (
     ReviewTarget,
     Stats,
     Summary,
+    Ticket,
 )
 from mochi.providers.base import Provider
 
@@ -75,51 +77,12 @@ class Outcome:
     provider_error: ProviderError | None = None
 
 
-@dataclass
-class _LLMResult:
-    findings: list[Finding] = field(default_factory=list)
-    summaries: list[Summary] = field(default_factory=list)
-    completions: list[Completion] = field(default_factory=list)
-    error: ProviderError | None = None
-
-
-def chunk_files(files: Sequence[FileDiff], budget_chars: int) -> list[list[FileDiff]]:
-    """Group files into prompts of at most `budget_chars` of diff; a larger file goes alone.
-
-    Every file lands in exactly one chunk, in order. (Token-exact budgets and hunk-level
-    splitting of huge files come with the context-window work.)
-    """
-    chunks: list[list[FileDiff]] = []
-    current: list[FileDiff] = []
-    size = 0
-    for f in files:
-        cost = sum(len(ln.text) + 8 for h in f.hunks for ln in h.lines) + 200
-        if current and size + cost > budget_chars:
-            chunks.append(current)
-            current, size = [], 0
-        current.append(f)
-        size += cost
-    if current:
-        chunks.append(current)
-    return chunks
-
-
-def _ask(provider: Provider, prompt: Prompt) -> tuple[ModelAnswer, list[Completion]]:
-    """One model call, and one retry asking for valid JSON when the answer is unusable."""
-    schema = answer_json_schema()
-    completion = provider.complete(prompt, schema=schema)
-    try:
-        return findings_mod.parse_answer(completion.text), [completion]
-    except ProviderResponseError as first:
-        logger.warning("the model's answer was not valid review JSON; asking once more")
-        retry = prompt.model_copy(
-            update={"user": prompt.user + "\n\n" + findings_mod.repair_request(completion.text)}
-        )
-        second = provider.complete(retry, schema=schema)
-        try:
-            return findings_mod.parse_answer(second.text), [completion, second]
-        except ProviderResponseError:
-            raise first from None
+def build_budget(provider: Provider, *, reserve: int = 2048, window: int | None = None) -> Budget:
+    """The token budget for `provider`: its window (configured, reported, or the table) and a counter."""
+    size = window or context_window(
+        provider.name, provider.model, configured=None, probe=lambda: provider_window(provider)
+    )
+    return Budget(window=size, reserve=min(reserve, size // 3), count=counter_for(provider.name))
 
 
 def _llm_pass(
@@ -130,33 +93,36 @@ def _llm_pass(
     renderer: Renderer,
     frameworks_for: Callable[[str], tuple[str, ...]] | None,
     progress: Callable[[str], None],
-    budget_chars: int,
-) -> _LLMResult:
-    result = _LLMResult()
-    chunks = chunk_files(diff.files, budget_chars)
-    for i, chunk in enumerate(chunks, 1):
-        prompt = renderer.render(chunk, context, target, frameworks_for=frameworks_for)
-        where = f" [{i}/{len(chunks)}]" if len(chunks) > 1 else ""
-        progress(f"asking {provider.name}/{provider.model}{where} about {len(chunk)} file(s)…")
-        try:
-            answer, completions = _ask(provider, prompt)
-        except ProviderError as exc:
-            result.error = exc
-            return result
-        result.completions += completions
-        source = f"llm:{completions[-1].provider}/{completions[-1].model}"
-        result.findings += findings_mod.from_answer(answer, source)
-        result.summaries.append(findings_mod.summary_from_answer(answer))
+    budget: Budget,
+    concurrency: int,
+) -> LLMResult:
+    """Chunk the diff to the budget and ask the model about each chunk (see mochi.llm_pass)."""
+    plan = plan_prompts(diff, context, target, renderer, budget, frameworks_for)
+    if len(plan.prompts) > 1:
+        progress(
+            f"the change needs {len(plan.prompts)} prompts to fit {provider.model}'s "
+            f"{budget.window:,}-token window; asking {min(concurrency, len(plan.prompts))} at a time"
+        )
+    result = run_llm_pass(provider, plan, concurrency=concurrency, progress=progress)
+    result.tickets = plan.context.tickets
     return result
 
 
-def _merge_summaries(summaries: Iterable[Summary], findings: Sequence[Finding], llm: bool) -> Summary:
+def _merge_summaries(
+    summaries: Iterable[Summary], findings: Sequence[Finding], llm: bool, tickets: Sequence[Ticket] = ()
+) -> Summary:
+    summaries = list(summaries)
+    verdicts = [v for s in summaries for v in s.ticket_compliance]
+    compliance = complete_table(merge_compliance(verdicts), tickets) if (verdicts or tickets) and llm else ()
     parts = [s for s in summaries if s.overall_assessment or s.key_concerns or s.recommendations]
     if parts:
         concerns = tuple(dict.fromkeys(c for s in parts for c in s.key_concerns))
         recs = tuple(dict.fromkeys(r for s in parts for r in s.recommendations))
         text = "\n\n".join(s.overall_assessment for s in parts if s.overall_assessment)
-        return Summary(overall_assessment=text, key_concerns=concerns, recommendations=recs)
+        return Summary(overall_assessment=text, key_concerns=concerns, recommendations=recs,
+                       ticket_compliance=compliance)  # fmt: skip
+    if compliance:
+        return _merge_summaries((), findings, llm).model_copy(update={"ticket_compliance": compliance})
     if findings:
         worst = max(findings, key=lambda f: f.severity.rank).severity
         what = "built-in checks" if not llm else "review"
@@ -179,8 +145,15 @@ def run(
     redactor: Redactor | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
     prompt_budget_chars: int = PROMPT_BUDGET_CHARS,
+    budget: Budget | None = None,
+    concurrency: int = 1,
 ) -> Outcome:
-    """Review `target` and hand the Review to each publisher; see the module docstring."""
+    """Review `target` and hand the Review to each publisher; see the module docstring.
+
+    `budget` splits the model's context window (default: `build_budget(provider)`); the diff is
+    sent in as many chunks as it needs, `concurrency` at a time. `prompt_budget_chars` is
+    no longer used (the token budget replaced it) and is kept for callers that pass it.
+    """
     started = time.monotonic()
     diff = diff_source(target)
     progress(
@@ -196,10 +169,13 @@ def run(
         diff, redacted = redactor(diff)
         if redacted:
             notices.append(f"{redacted} line(s) holding secrets are redacted in prompts and excerpts")
-    llm = _LLMResult()
+    llm = LLMResult()
     if provider is not None and diff.files:
         ctx = context(diff)
-        llm = _llm_pass(provider, diff, ctx, target, renderer, frameworks_for, progress, prompt_budget_chars)
+        notices += ctx.warnings
+        budget = budget or build_budget(provider)
+        llm = _llm_pass(provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency)
+        notices += llm.notices
         raw += llm.findings
     found, dropped = findings_mod.finalize(raw, diff)
     if dropped:
@@ -220,12 +196,14 @@ def run(
     review = Review(
         target=target,
         findings=tuple(found),
-        summary=_merge_summaries(llm.summaries, found, llm=bool(llm.completions)),
+        summary=_merge_summaries(llm.summaries, found, llm=bool(llm.completions), tickets=llm.tickets),
         stats=stats,
         reviewed=tuple(f.path for f in diff.files),
         skipped=diff.skipped,
         providers_used=used,
         notices=tuple(notices),
+        truncated=tuple(llm.truncated),
+        chunks=llm.chunks,
     )
     for publish in publishers:
         publish(review, diff)

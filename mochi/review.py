@@ -14,21 +14,29 @@ import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mochi import findings as findings_mod
 from mochi import pipeline
+from mochi.budget import for_settings as budget_for
 from mochi.context.frameworks import FrameworkDetection, scan_frameworks
+from mochi.context.gather import TicketFetcher, commit_reader
+from mochi.context.jira import from_settings as jira_tickets
 from mochi.context.repo import read_instructions
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import local_diff_text, read_diff_file
 from mochi.errors import EmptyChangeError, MochiError, ModelNotFoundError, PublishError
-from mochi.models import Context, Diff, ReviewTarget, TargetKind
+from mochi.models import Context, Diff, PriorFinding, ReviewTarget, TargetKind
 from mochi.prompts.render import PromptRenderer
 from mochi.publish.files import RENDERERS, parse_output_spec, render, write_output
 from mochi.settings import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from mochi.store.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -88,9 +96,30 @@ def make_readers(git: Git | None, target: ReviewTarget) -> tuple[ReadFile, ReadF
 class ContextBuilder:
     """Builds the Context for a diff, and remembers which frameworks apply to which file."""
 
-    def __init__(self, settings: Settings, read_repo: ReadFile) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        read_repo: ReadFile,
+        *,
+        target: ReviewTarget | None = None,
+        read_changed: ReadFile | None = None,
+        tickets: TicketFetcher | None = None,
+        commit_messages: Callable[[], Sequence[str]] = tuple,
+        previous_findings: Sequence[PriorFinding] = (),
+    ) -> None:
+        """`read_repo` reads convention files, manifests and related files: in a pull_request_target
+        run pass a reader of the BASE branch (and build `settings` from the base branch's .mochi.toml),
+        so a PR cannot rewrite the rules it is reviewed by. `tickets` fetches Jira tickets for the
+        keys found in the target's branch, title, description and `commit_messages()`;
+        `previous_findings` are earlier mochi findings on this change (comment markers or the store).
+        """
         self._settings = settings
         self._read_repo = read_repo
+        self._target = target
+        self._read_changed = read_changed or read_repo
+        self._tickets = tickets
+        self._commit_messages = commit_messages
+        self._previous = tuple(previous_findings)
         self.detection: FrameworkDetection | None = None
 
     def __call__(self, diff: Diff) -> Context:
@@ -98,14 +127,23 @@ class ContextBuilder:
         parts = [read_instructions(self._read_repo)]
         if self._settings.instructions:
             parts.append("### .mochi.toml\n\n" + self._settings.instructions)
-        return Context(frameworks=self.detection.frameworks, instructions="\n\n".join(p for p in parts if p))
+        from mochi.context.gather import gather_context  # issue 5: tickets, related files, history
+
+        extra = gather_context(
+            self._settings, diff, target=self._target, tickets=self._tickets,
+            commit_messages=self._commit_messages, read_changed=self._read_changed,
+            read_repo=self._read_repo, previous_findings=self._previous,
+        )  # fmt: skip
+        instructions = "\n\n".join(p for p in parts if p)
+        frameworks = self.detection.frameworks
+        return extra.model_copy(update={"frameworks": frameworks, "instructions": instructions})
 
     def frameworks_for(self, path: str) -> tuple[str, ...]:
         return self.detection.for_file(path) if self.detection is not None else ()
 
 
-def _renderer(root: Path) -> PromptRenderer:
-    return PromptRenderer.for_repository(root)
+def _renderer(root: Path, stored: Mapping[str, str] | None = None) -> PromptRenderer:
+    return PromptRenderer.for_repository(root, stored=stored)
 
 
 def _checker(settings: Settings) -> Any:
@@ -142,30 +180,59 @@ def execute(
     in_ci: bool,
     progress: Callable[[str], None],
     build_provider: Callable[[Settings], Any],
+    recorder: Recorder | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> int:
-    """Run the review and write its outputs; return the exit status (errors raise MochiError)."""
+    """Run the review and write its outputs; return the exit status (errors raise MochiError).
+
+    `recorder` (mochi.store) records the review's lifecycle; `templates` are stored prompt
+    templates that replace the file templates of the same name.
+    """
     specs = [parse_output_spec(spec) for spec in outputs]  # bad specs fail before any work
     read_changed, read_repo = make_readers(git, target)
-    provider = None if settings.effective_provider == "builtin" else build_provider(settings)
-    if provider is None and not settings.builtin:
-        raise MochiError("nothing would review this change: --provider builtin with builtin = false")
+    if recorder is not None:
+        recorder.created(target, settings, repository=str(target.repo or root))
+    try:
+        provider = None if settings.effective_provider == "builtin" else build_provider(settings)
+        if provider is None and not settings.builtin:
+            raise MochiError("nothing would review this change: --provider builtin with builtin = false")
 
-    read_line = _line_reader(read_changed)
+        read_line = _line_reader(read_changed)
 
-    context = ContextBuilder(settings, read_repo)
-    outcome = pipeline.run(
-        target,
-        diff_source=make_diff_source(settings, git),
-        context=context,
-        renderer=_renderer(root),
-        provider=provider,
-        checker=_checker(settings),
-        read_file=read_changed,
-        frameworks_for=context.frameworks_for,
-        redactor=make_redactor(),
-        progress=progress,
-    )
+        context = ContextBuilder(
+            settings, read_repo, target=target, read_changed=read_changed,
+            tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+        )  # fmt: skip
+        budget, concurrency = (None, 1) if provider is None else budget_for(settings, provider)
+        if recorder is not None:
+            recorder.started()
+        outcome = pipeline.run(
+            target,
+            diff_source=make_diff_source(settings, git),
+            context=context,
+            renderer=_renderer(root, templates),
+            provider=provider,
+            checker=_checker(settings),
+            read_file=read_changed,
+            frameworks_for=context.frameworks_for,
+            redactor=make_redactor(),
+            progress=progress,
+            budget=budget,
+            concurrency=concurrency,
+        )
+    except BaseException as exc:  # a crash, an empty change, ^C: the record says FAILED and why
+        if recorder is not None:
+            recorder.failed(exc)
+        raise
     review = outcome.review
+    if recorder is not None:
+        provider_error = outcome.provider_error
+        recorder.finished(
+            review,
+            error=str(provider_error) if provider_error is not None else None,
+            # the chosen provider failed and the review will exit 3: a retry should run it again
+            failed=provider_error is not None and (settings.provider_explicit or in_ci),
+        )
     failed_outputs: list[str] = []
     for fmt, path in specs:
         try:
@@ -210,14 +277,40 @@ def _line_reader(read_changed: ReadFile) -> Callable[[str, int], str | None]:
 
 
 def render_prompts(
-    settings: Settings, target: ReviewTarget, *, git: Git | None, root: Path
+    settings: Settings,
+    target: ReviewTarget,
+    *,
+    git: Git | None,
+    root: Path,
+    build_provider: Callable[[Settings], Any] | None = None,
 ) -> list[tuple[str, str]]:
-    """The prompts a review would send, for `mochi prompt`."""
-    _, read_repo = make_readers(git, target)
+    """The prompts a review would send, for `mochi prompt`, chunked exactly as the review would.
+
+    `build_provider` lets the budget use the model's own window (Ollama's /api/show); without it
+    the window comes from the settings or the table of hosted models.
+    """
+    read_changed, read_repo = make_readers(git, target)
     diff, _ = make_redactor()(make_diff_source(settings, git)(target))
-    builder = ContextBuilder(settings, read_repo)
+    builder = ContextBuilder(
+        settings, read_repo, target=target, read_changed=read_changed,
+        tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+    )  # fmt: skip
     context = builder(diff)
-    renderer = _renderer(root)
-    chunks = pipeline.chunk_files(diff.files, pipeline.PROMPT_BUDGET_CHARS)
-    prompts = (renderer.render(c, context, target, frameworks_for=builder.frameworks_for) for c in chunks)
-    return [(p.system, p.user) for p in prompts]
+    for warning in context.warnings:
+        logger.warning("%s", warning)
+    provider: Any = None
+    if build_provider is not None and settings.effective_provider != "builtin":
+        provider = build_provider(settings)
+    budget, _ = budget_for(settings, provider if provider is not None else _NamedModel(settings))
+    from mochi.llm_pass import plan_prompts
+
+    plan = plan_prompts(diff, context, target, _renderer(root), budget, builder.frameworks_for)
+    return [(p.system, p.user) for p in plan.prompts]
+
+
+class _NamedModel:
+    """The provider name and model from the settings, for a budget without a provider."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.name = settings.effective_provider
+        self.model = settings.effective_model

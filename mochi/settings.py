@@ -15,7 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from mochi.errors import ConfigError
-from mochi.models import Severity
+from mochi.models import PathInstruction, Severity
 
 CONFIG_FILE = ".mochi.toml"
 
@@ -66,15 +66,43 @@ class Settings(BaseModel):
     max_file_lines: int = Field(default=3000, ge=1)  # changed lines above which a file is skipped
     # -- what the reviewer knows
     instructions: str = ""
+    # -- issue 5: repository context, Jira, token budget and chunking
+    path_instructions: tuple[PathInstruction, ...] = ()  # [[path_instructions]] path/instructions
+    related_files: bool = True  # signatures of the repository files the changed files import
+    jira_url: str | None = None  # JIRA_URL
+    jira_email: str | None = None  # JIRA_EMAIL (Cloud, with JIRA_API_TOKEN)
+    jira_api_token: SecretStr | None = None  # JIRA_API_TOKEN (Cloud)
+    jira_pat: SecretStr | None = None  # JIRA_PAT (Server/Data Center personal access token)
+    jira_api_version: Literal["auto", "2", "3"] = "auto"  # auto: 3 with email+token, else 2
+    jira_projects: tuple[str, ...] = ()  # only these project keys (then matched in any case)
+    jira_key_pattern: str | None = None  # a regex instead; group 1 (or the match) is the key
+    jira_acceptance_field: str | None = None  # e.g. customfield_10035
+    jira_timeout_s: float = Field(default=10.0, gt=0)
+    jira_max_tickets: int = Field(default=5, ge=0)
+    jira_max_chars: int = Field(default=6000, ge=500)  # per ticket, description and criteria
+    context_window: int | None = Field(default=None, ge=2048)  # tokens; default: the model's
+    max_concurrency: int | None = Field(default=None, ge=1)  # chunks at once; 1 Ollama, 4 hosted
     # -- built-in checks
     builtin: bool = True
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
     # -- output
     fail_on: Severity | None = None
-    format: Literal["text", "markdown", "json", "sarif"] = "text"
+    format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"
+    # -- issue 4: reviewer mode on GitHub (mochi ci, mochi review --pr)
+    post_review: bool = True  # False: check run, job summary and outputs only
+    review_drafts: bool = False  # review draft pull requests too
+    review_event: Literal["COMMENT", "REQUEST_CHANGES"] = "COMMENT"  # REQUEST_CHANGES at/above fail_on
+    github_max_wait_s: float = Field(default=120.0, ge=0)  # total wait on GitHub rate limits and retries
+    # -- issue 7: GitLab merge requests and Jenkins (mochi ci under GITLAB_CI / JENKINS_URL)
+    gitlab_draft_notes: bool = False  # post as draft notes + one bulk publish: one notification
+    codequality_report: str = "gl-code-quality-report.json"  # relative to the checkout root
+    junit_report: str | None = None  # Jenkins: also write findings as JUnit XML here
     # -- the record
     database_url: SecretStr | None = None
     secret_key: SecretStr | None = None
+    # -- the record (issue 6, mochi/store/session.py): None = on locally, off in CI without database_url
+    record: bool | None = None
+    data_dir: str | None = None  # where the local SQLite record lives (default: the user's data dir)
 
     @property
     def effective_provider(self) -> str:
@@ -107,12 +135,16 @@ _ECOSYSTEM_ENV = {
     "AZURE_OPENAI_ENDPOINT": "azure_openai_endpoint",
     "AZURE_OPENAI_API_KEY": "azure_openai_api_key",
     "OPENAI_API_VERSION": "azure_openai_api_version",
+    "JIRA_URL": "jira_url",
+    "JIRA_EMAIL": "jira_email",
+    "JIRA_API_TOKEN": "jira_api_token",
+    "JIRA_PAT": "jira_pat",
 }
 
 _TUPLE_FIELDS = frozenset(
     name for name, f in Settings.model_fields.items() if str(f.annotation).startswith("tuple")
 )
-_ENV_SKIP = frozenset({"rules"})  # tables only make sense in the file
+_ENV_SKIP = frozenset({"rules", "path_instructions"})  # tables only make sense in the file
 
 
 def _env_names(field: str) -> list[str]:

@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import jsonschema
@@ -20,6 +21,7 @@ SARIF_SCHEMA = ROOT.parent / "shared" / "fixtures" / "sarif" / "sarif-schema-2.1
 DEMO = ROOT / "examples" / "demo" / "make-demo.sh"
 
 _CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILD_ID")
+_DATA_DIR = tempfile.mkdtemp(prefix="mochi-test-data-")
 
 
 def closed_port() -> int:
@@ -37,6 +39,7 @@ def mochi(
     base.pop("OPENAI_API_KEY", None)
     base.pop("ANTHROPIC_API_KEY", None)
     base["OLLAMA_HOST"] = f"http://127.0.0.1:{closed_port()}"  # nothing listens there
+    base["MOCHI_DATA_DIR"] = _DATA_DIR  # the review record goes to a temporary SQLite file, not the user's
     base.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "mochi", *args],

@@ -20,7 +20,9 @@ A repository customises them in `.mochi/prompts/`:
 Every template receives plain data (dicts, lists, strings; never live objects, since a
 repository's templates are untrusted and run in Jinja's sandbox): `target` (ReviewTarget as a
 dict), `files` (path, old_path, language, change, lines_changed), `paths`, `languages`,
-`frameworks`, `tickets` (Ticket dicts), `instructions`. Language templates also get
+`frameworks`, `tickets` (Ticket dicts), `instructions`, and the parts of the context that
+match the prompt's files: `path_instructions` (path, instructions), `previous_findings` (path, line,
+message, status) and `related` (path, imported_by, signatures). Language templates also get
 `language`, framework templates `framework`; `review.md.j2` gets `guidelines` (kind, name, text)
 and `diff` (the formatted diff, see `format_file_diff`). An undefined variable is an error
 (StrictUndefined), reported as a ConfigError with the template file and line.
@@ -34,11 +36,20 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, Template, TemplateNotFound
+from jinja2 import (
+    BaseLoader,
+    ChoiceLoader,
+    DictLoader,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateNotFound,
+)
 from jinja2.exceptions import TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from mochi.context.frameworks import framework_applies, ordered
+from mochi.context.scoped import scoped_context
 from mochi.errors import ConfigError
 from mochi.models import ChangeKind, Context, FileDiff, LineKind, Prompt, ReviewTarget
 
@@ -106,17 +117,22 @@ class _ConfinedLoader(FileSystemLoader):
 class PromptRenderer:
     """Builds `Prompt`s from the packaged templates and a repository's `.mochi/prompts/`."""
 
-    def __init__(self, overrides_dir: Path | None = None) -> None:
-        """`overrides_dir` (e.g. `<repo>/.mochi/prompts`) is searched before the packaged templates."""
+    def __init__(self, overrides_dir: Path | None = None, stored: Mapping[str, str] | None = None) -> None:
+        """`overrides_dir` (e.g. `<repo>/.mochi/prompts`) is searched before the packaged templates.
+
+        `stored` (template name -> source, from `mochi templates`) is searched first of all.
+        """
         if overrides_dir is not None and not overrides_dir.is_dir():
             raise ConfigError(
                 f"The prompt template directory {overrides_dir} does not exist: create it "
                 f"or do not set it to use the built-in templates."
             )
         self.overrides_dir = overrides_dir
-        loaders: list[FileSystemLoader] = [FileSystemLoader(TEMPLATES_DIR)]
+        loaders: list[BaseLoader] = [FileSystemLoader(TEMPLATES_DIR)]
         if overrides_dir is not None:
             loaders.insert(0, _ConfinedLoader(overrides_dir))
+        if stored:
+            loaders.insert(0, DictLoader(dict(stored)))
         # The sandbox: a repository's templates come from whoever wrote the change.
         self._env = SandboxedEnvironment(
             loader=ChoiceLoader(loaders),
@@ -129,10 +145,10 @@ class PromptRenderer:
         self._env.filters["clip"] = _clip
 
     @classmethod
-    def for_repository(cls, repo: Path | None) -> PromptRenderer:
-        """A renderer using `<repo>/.mochi/prompts/` when that directory exists."""
+    def for_repository(cls, repo: Path | None, stored: Mapping[str, str] | None = None) -> PromptRenderer:
+        """A renderer using `<repo>/.mochi/prompts/` when that directory exists (and `stored` first)."""
         overrides = repo / OVERRIDES_DIR if repo is not None else None
-        return cls(overrides if overrides is not None and overrides.is_dir() else None)
+        return cls(overrides if overrides is not None and overrides.is_dir() else None, stored=stored)
 
     def validate(self) -> None:
         """Compile every template (built-in and overrides); a syntax error raises ConfigError."""
@@ -174,6 +190,8 @@ class PromptRenderer:
             "frameworks": list(frameworks),
             "tickets": [t.model_dump(mode="json") for t in context.tickets],
             "instructions": context.instructions,
+            # issue 5: only what concerns this chunk's files (see mochi.context.scoped)
+            **scoped_context(context, [f.path for f in files]),
         }
         guidelines = self._guidelines(files, languages, frameworks, common)
         system = self._render("system.md.j2", common)

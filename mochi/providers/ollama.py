@@ -136,6 +136,13 @@ class OllamaProvider:
             duration_s=response.total_duration / 1e9 if response.total_duration else elapsed,
         )
 
+    def context_length(self) -> int | None:
+        """The model's context window as the prompt budget sees it: num_ctx when set, else /api/show."""
+        trained = self._model_context_length()
+        if self._num_ctx is not None:
+            return min(self._num_ctx, trained) if trained else self._num_ctx
+        return trained
+
     def _model_context_length(self) -> int | None:
         """The model's trained context length from `/api/show`, read once."""
         if self._context_length_known:

@@ -12,7 +12,9 @@ from pathlib import Path
 from mochi import __version__
 from mochi.errors import PublishError, UsageError
 from mochi.models import Diff, Review
+from mochi.publish.codequality import render_codequality
 from mochi.publish.json_out import render_json
+from mochi.publish.junit import render_junit
 from mochi.publish.markdown import render_markdown
 from mochi.publish.sarif import render_sarif
 from mochi.publish.text import ReadLine, render_text
@@ -34,6 +36,8 @@ RENDERERS: dict[str, Renderer] = {
     "markdown": render_markdown,
     "json": render_json,
     "sarif": _sarif,
+    "junit": render_junit,  # issue 7: Jenkins
+    "codequality": render_codequality,  # issue 7: GitLab Code Quality (gl-code-quality-report.json)
 }
 ALIASES = {"md": "markdown", "txt": "text"}
 

@@ -6,14 +6,20 @@
                  "title", "url", "number", "branch"},
       "findings": [{"path", "line", "end_line", "side", "type", "severity", "category", "message",
                     "suggestion", "source", "rule_id", "fingerprint", "anchored"}],
-      "summary": {"overall_assessment", "key_concerns", "recommendations"},
+      "summary": {"overall_assessment", "key_concerns", "recommendations",
+                  "ticket_compliance": [{"ticket", "criterion", "status", "reason"}]},
       "stats": {"files_reviewed", "files_skipped", "lines_changed", "llm_calls", "prompt_tokens",
                 "completion_tokens", "duration_s"},
       "reviewed": ["path", ...],
       "skipped": [{"path", "reason"}],
       "providers": ["ollama/qwen2.5-coder:7b", ...],
-      "notices": ["...", ...]
+      "notices": ["...", ...],
+      "truncated": [{"path", "reason"}],
+      "chunks": 3
     }
+
+`ticket_compliance` status is met, not_met or unclear ([] without tickets); `truncated` lists the
+files the model saw only in part; `chunks` is how many prompts the LLM pass used (0 without one).
 
 Every key is always present; absent values are null (or [] for lists). `type` is one of
 suggestion, question, bug, praise; `severity` one of low, medium, high, critical; `anchored` one of
@@ -65,6 +71,10 @@ def review_to_dict(review: Review) -> dict[str, Any]:
             "overall_assessment": review.summary.overall_assessment,
             "key_concerns": list(review.summary.key_concerns),
             "recommendations": list(review.summary.recommendations),
+            "ticket_compliance": [
+                {"ticket": v.ticket, "criterion": v.criterion, "status": v.status.value, "reason": v.reason}
+                for v in review.summary.ticket_compliance
+            ],
         },
         "stats": {
             "files_reviewed": stats.files_reviewed,
@@ -79,6 +89,8 @@ def review_to_dict(review: Review) -> dict[str, Any]:
         "skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],
         "providers": list(review.providers_used),
         "notices": list(review.notices),
+        "truncated": [{"path": s.path, "reason": s.reason} for s in review.truncated],
+        "chunks": review.chunks,
     }
 
 

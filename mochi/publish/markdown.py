@@ -108,7 +108,23 @@ def _summary(review: Review) -> list[str]:
         out += ["### Key concerns", "", *(f"- {escape(c)}" for c in s.key_concerns), ""]
     if s.recommendations:
         out += ["### Recommendations", "", *(f"- {escape(r)}" for r in s.recommendations), ""]
+    out += compliance_table(review)
     return out
+
+
+_VERDICT = {"met": "✅ met", "not_met": "❌ not met", "unclear": "❔ unclear"}
+
+
+def compliance_table(review: Review) -> list[str]:
+    """The acceptance criteria table (issue 5): ticket criterion | met / not met / unclear | reason."""
+    rows = review.summary.ticket_compliance
+    if not rows:
+        return []
+    out = ["### Acceptance criteria", "", "| Ticket | Criterion | Verdict | Reason |", "|---|---|---|---|"]
+    for v in rows:
+        verdict = _VERDICT[v.status.value]
+        out.append(f"| {escape(v.ticket)} | {escape(v.criterion)} | {verdict} | {escape(v.reason)} |")
+    return [*out, ""]
 
 
 def _coverage(review: Review) -> list[str]:
@@ -127,6 +143,10 @@ def _coverage(review: Review) -> list[str]:
     if skipped:
         out += ["| Skipped file | Reason |", "|---|---|"]
         out += [f"| {code(s.path)} | {escape(s.reason)} |" for s in skipped]
+        out.append("")
+    if review.truncated:
+        out += ["| Reviewed in part | Why |", "|---|---|"]
+        out += [f"| {code(s.path)} | {escape(s.reason)} |" for s in review.truncated]
         out.append("")
     return out
 

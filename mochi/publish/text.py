@@ -140,6 +140,9 @@ def _footer(review: Review, paint: _Painter) -> list[str]:
     if review.skipped:
         out.append(f"Skipped {len(review.skipped)}:")
         out += [f"  {paint(s.path, 'dim')} ({_clean(s.reason)})" for s in review.skipped]
+    if review.truncated:
+        out.append(f"Reviewed in part {len(review.truncated)}:")
+        out += [f"  {paint(s.path, 'dim')} ({_clean(s.reason)})" for s in review.truncated]
     if stats.findings_dropped:
         out.append(f"Dropped {stats.findings_dropped} finding(s) on files outside the change")
     models = ", ".join(review.providers_used) or "built-in checks only"
@@ -151,7 +154,7 @@ def _footer(review: Review, paint: _Painter) -> list[str]:
 
 def _summary(review: Review, paint: _Painter) -> list[str]:
     s = review.summary
-    if not (s.overall_assessment or s.key_concerns or s.recommendations):
+    if not (s.overall_assessment or s.key_concerns or s.recommendations or s.ticket_compliance):
         return []
     out = [paint("Summary", "bold")]
     if s.overall_assessment:
@@ -162,6 +165,14 @@ def _summary(review: Review, paint: _Painter) -> list[str]:
             for item in items:
                 wrapped = _wrap(item, "      ")
                 out += [f"    - {wrapped[0].strip()}", *wrapped[1:]]
+    if s.ticket_compliance:  # issue 5: criterion | met / not met / unclear | reason
+        out.append("  Acceptance criteria:")
+        styles = {"met": ("met", "green"), "not_met": ("not met", "red"), "unclear": ("unclear", "yellow")}
+        for v in s.ticket_compliance:
+            label, style = styles[v.status.value]
+            out.append(f"    {paint(f'{label:<8}', style)} {_clean(v.ticket)}: {_clean(v.criterion)}")
+            if v.reason:
+                out += _wrap(v.reason, "             ")
     return [*out, ""]
 
 

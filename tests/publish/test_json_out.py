@@ -46,12 +46,15 @@ def test_exact_version_1_keys(review: Review) -> None:
         "skipped",
         "providers",
         "notices",
+        "truncated",  # issue 5 (additive): files the model saw only in part
+        "chunks",
     }
     assert len(doc["findings"]) == len(review.findings) == 5
     for finding in doc["findings"]:
         assert set(finding) == FINDING_KEYS
     assert set(doc["stats"]) == STATS_KEYS
-    assert set(doc["summary"]) == {"overall_assessment", "key_concerns", "recommendations"}
+    summary_keys = {"overall_assessment", "key_concerns", "recommendations", "ticket_compliance"}
+    assert set(doc["summary"]) == summary_keys
     assert {"kind", "label"} <= set(doc["target"])
 
 
