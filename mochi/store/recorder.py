@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mochi.errors import EmptyChangeError
 from mochi.models import Review, ReviewTarget, TargetKind
 
 if TYPE_CHECKING:
@@ -110,6 +111,10 @@ class Recorder:
         if review_id is None or self._done:
             return
         self._done = True
+        if isinstance(exc, EmptyChangeError) and not self._resume:
+            # nothing was reviewed: a FAILED row for every `mochi review` on a clean tree is noise
+            self._try("forget the empty review", lambda: reviews.delete_review(self._engine, review_id))
+            return
         message = "interrupted" if isinstance(exc, KeyboardInterrupt) else (str(exc) or type(exc).__name__)
         details = {"error_type": type(exc).__name__}
         self._try(
