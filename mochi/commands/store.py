@@ -1,5 +1,5 @@
 """`mochi db` and `mochi reviews`: the review record (they stand in for the system design's REST
-resources). Models, templates and integrations are in store_admin.py.
+resources). Models and templates are in store_admin.py, integrations in store_integrations.py.
 
 The database is MOCHI_DATABASE_URL, else the local SQLite file in the user's data directory
 (MOCHI_DATA_DIR). Every listing takes `--json` (a versioned contract: `{"version": 1, ...}`).
@@ -30,9 +30,9 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 
 def register(main: click.Group) -> None:
     """Add the record's command groups to `mochi`."""
-    from mochi.commands import store_admin
+    from mochi.commands import store_admin, store_integrations
 
-    for group in (db, reviews, store_admin.models, store_admin.templates, store_admin.integrations):
+    for group in (db, reviews, store_admin.models, store_admin.templates, store_integrations.integrations):
         main.add_command(group)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from mochi.errors import EmptyChangeError
+from mochi.errors import BadRefError
 from mochi.models import (
     Anchor,
     Finding,
@@ -117,12 +117,12 @@ def test_a_failure_is_recorded_with_its_error(db_url: str) -> None:
     rec = Recorder(engine)
     rec.created(TARGET, Settings(), repository="/src/app")
     rec.started()
-    rec.failed(EmptyChangeError("nothing to review: the diff is empty"))
+    rec.failed(BadRefError("unknown revision 'nope'"))
     assert rec.review_id is not None
     data = reviews.get_review(engine, rec.review_id)
-    assert data["status"] == "FAILED" and data["error"] == "nothing to review: the diff is empty"
+    assert data["status"] == "FAILED" and data["error"] == "unknown revision 'nope'"
     assert data["history"][-1]["event"] == "FAILED"
-    assert data["history"][-1]["details"]["error"] == "nothing to review: the diff is empty"
+    assert data["history"][-1]["details"]["error"] == "unknown revision 'nope'"
     assert data["cost"] is None  # no prices configured
 
 
