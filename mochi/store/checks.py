@@ -60,9 +60,10 @@ def github_app_jwt(app_id: str, private_key: str, *, now: float | None = None) -
     import jwt
 
     issued = int(now if now is not None else time.time()) - 60
-    return jwt.encode(
+    token: str = jwt.encode(
         {"iat": issued, "exp": issued + 600, "iss": str(app_id)}, private_key, algorithm="RS256"
     )
+    return token
 
 
 def check_github(client: httpx.Client, integration: Integration) -> CheckResult:
