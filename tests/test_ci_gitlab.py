@@ -142,3 +142,25 @@ def test_a_branch_pipeline_writes_code_quality_and_posts_nothing(scenario: Scena
         ("src/App.java", 8, "critical")
     ]
     assert gl.requests == []
+
+
+def test_mochi_ci_as_a_process_dispatches_to_gitlab(scenario: Scenario, tmp_path: Path) -> None:
+    """The real command line: `mochi ci` in a GitLab MR pipeline posts a discussion and a note."""
+    import os
+    import subprocess
+    import sys
+
+    s = scenario
+    with FakeGitLab.start() as gl, FakeOllama.start(models=MODEL) as ollama:
+        serve(gl, s)
+        ollama.enqueue_chat(answer(("src/App.java", 5, "total now subtracts.")))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MOCHI_", "CHANGE_"))}
+        env.update(gitlab_env(gl, s, s.head, ollama), MOCHI_DATA_DIR=str(tmp_path / "data"))
+        proc = subprocess.run(
+            [sys.executable, "-m", "mochi", "ci"], cwd=s.repo.path, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert [n["position"]["new_line"] for n in _mochi_notes(gl)] == [5]
+        assert len([n for n in gl.notes(IID) if n["type"] is None]) == 1
+    assert "job-token-value" not in proc.stdout + proc.stderr
+    assert gl.token not in proc.stdout + proc.stderr
