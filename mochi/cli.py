@@ -286,10 +286,19 @@ def prompt(**params: Any) -> None:
     with _errors():
         run = _Run(params, _flags(params, _COMMON_FLAGS), os.environ)
         from mochi.review import render_prompts
+        from mochi.store.session import open_for_review
 
-        for i, (system, user) in enumerate(
-            render_prompts(run.settings, run.target(), git=run.git, root=run.root)
-        ):
+        # the same default model and stored templates as `mochi review`, recording nothing
+        store = open_for_review(run.settings, run.origin, in_ci=_in_ci(os.environ), record=False)
+        prompts = render_prompts(
+            store.settings,
+            run.target(),
+            git=run.git,
+            root=run.root,
+            build_provider=_provider_builder(),
+            templates=store.templates,
+        )
+        for i, (system, user) in enumerate(prompts):
             if i:
                 click.echo("\n" + "=" * 100 + "\n")
             click.echo("----- system -----")

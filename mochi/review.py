@@ -283,11 +283,13 @@ def render_prompts(
     git: Git | None,
     root: Path,
     build_provider: Callable[[Settings], Any] | None = None,
+    templates: Mapping[str, str] | None = None,
 ) -> list[tuple[str, str]]:
     """The prompts a review would send, for `mochi prompt`, chunked exactly as the review would.
 
     `build_provider` lets the budget use the model's own window (Ollama's /api/show); without it
-    the window comes from the settings or the table of hosted models.
+    (or when the provider cannot be built, e.g. no API key yet) the window comes from the settings
+    or the table of hosted models. `templates` are the stored templates (`mochi templates`).
     """
     read_changed, read_repo = make_readers(git, target)
     diff, _ = make_redactor()(make_diff_source(settings, git)(target))
@@ -300,11 +302,14 @@ def render_prompts(
         logger.warning("%s", warning)
     provider: Any = None
     if build_provider is not None and settings.effective_provider != "builtin":
-        provider = build_provider(settings)
+        try:
+            provider = build_provider(settings)
+        except MochiError as exc:  # rendering needs no key; the review itself will say what is missing
+            logger.info("sizing the prompts without the provider: %s", exc)
     budget, _ = budget_for(settings, provider if provider is not None else _NamedModel(settings))
     from mochi.llm_pass import plan_prompts
 
-    plan = plan_prompts(diff, context, target, _renderer(root), budget, builder.frameworks_for)
+    plan = plan_prompts(diff, context, target, _renderer(root, templates), budget, builder.frameworks_for)
     return [(p.system, p.user) for p in plan.prompts]
 
 

@@ -193,6 +193,12 @@ def test_the_default_model_and_a_stored_template_are_used(change: GitRepo, tmp_p
     assert [c.body["model"] for c in chats] == ["team-coder:1b", "qwen2.5-coder:7b"]
     user = chats[0].body["messages"][-1]["content"]
     assert "TEAM-JAVA-RULES for java" in user
+    # `mochi prompt` shows exactly that prompt: the stored template, and no row is recorded for it
+    before = _json(mochi("reviews", "list", "--json", env=env))["reviews"]
+    shown = mochi("prompt", cwd=change.path, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "TEAM-JAVA-RULES for java" in shown.stdout
+    assert _json(mochi("reviews", "list", "--json", env=env))["reviews"] == before
 
 
 def test_no_record_and_ci_without_a_url_write_nothing(change: GitRepo, tmp_path: Path) -> None:
