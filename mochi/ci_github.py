@@ -355,6 +355,15 @@ def _finish(run: GitHubRun, review: Review, settings: Settings, provider_error: 
     return 1 if _conclusion(review, settings) == "failure" else 0
 
 
-def default_json_path(runner_temp: str | None) -> Path:
-    """Where the findings JSON goes when nothing else is configured."""
-    return Path(runner_temp or tempfile.gettempdir()) / "mochi-review.json"
+def default_json_path(runner_temp: str | None, workspace: str | None = None) -> Path:
+    """Where the findings JSON goes when nothing else is configured.
+
+    RUNNER_TEMP when it exists. In a container action GitHub passes the runner's host path, which
+    is not mounted in the container: the workspace is the one directory later steps can read
+    (`actions/upload-artifact` with `path: mochi-review.json`).
+    """
+    if runner_temp and Path(runner_temp).is_dir():
+        return Path(runner_temp) / "mochi-review.json"
+    if workspace and Path(workspace).is_dir():
+        return Path(workspace) / "mochi-review.json"
+    return Path(tempfile.gettempdir()) / "mochi-review.json"

@@ -178,6 +178,10 @@ def test_action_reviews_a_pull_request_as_github_runs_it(
     assert step.outputs["summary_url"] == summary_comment["html_url"]
     # the job summary shows the finding
     assert message in step.summary
+    # RUNNER_TEMP is not mounted in a container action: the findings JSON lands in the workspace,
+    # where a later step (upload-artifact) can read it
+    assert step.outputs["json_path"] == "/github/workspace/mochi-review.json", log
+    assert json.loads((work.path / "mochi-review.json").read_text())["version"] == 1
 
 
 def test_image_reviews_a_checkout_owned_by_another_user_like_the_installed_cli(

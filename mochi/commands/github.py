@@ -91,7 +91,7 @@ def _run(
         git=git,
         root=root,
         actions=actions,
-        json_path=json_path or default_json_path(environ.get("RUNNER_TEMP")),
+        json_path=json_path or default_json_path(environ.get("RUNNER_TEMP"), environ.get("GITHUB_WORKSPACE")),
         stdout=sys.stdout,
         build_provider=_provider_builder(),
         progress=_progress(sys.stderr),
@@ -110,7 +110,8 @@ def _run(
 @click.option(
     "--json-output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Where to write the findings JSON (default: $RUNNER_TEMP/mochi-review.json).",
+    help="Where to write the findings JSON (default: $RUNNER_TEMP/mochi-review.json, or in the "
+    "workspace when RUNNER_TEMP is not mounted, as in a container action).",
 )
 @click.option("--provider", help="LLM provider: ollama (default), openai, azure, anthropic, builtin.")
 @click.option("--model", help="Model name.")
