@@ -9,8 +9,7 @@ instead of hanging. `sleep` and `clock` are injectable for tests.
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -19,6 +18,7 @@ import httpx
 from mochi import __version__
 from mochi.errors import PublishError
 from mochi.events.gitlab import TOKEN_HELP
+from mochi.publish.rest_client import RestClient, retry_after, seconds_until
 
 logger = logging.getLogger(__name__)
 
@@ -45,38 +45,11 @@ def project_path(project_id: str) -> str:
     return f"/projects/{quote(str(project_id), safe='')}"
 
 
-class GitLabClient:
+class GitLabClient(RestClient):
     """JSON requests against one GitLab API; every failure is a GitLabAPIError with the status."""
 
-    def __init__(
-        self,
-        http: httpx.Client,
-        *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        max_wait_s: float = 120.0,
-        max_attempts: int = 5,
-    ) -> None:
-        """`max_wait_s` bounds the total time spent waiting on rate limits and backoff in this run."""
-        self.http = http
-        self._sleep = sleep
-        self._clock = clock
-        self.max_wait_s = max_wait_s
-        self.max_attempts = max_attempts
-        self.waited_s = 0.0
-
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET `path` and return its JSON."""
-        return self.request("GET", path, params=params).json()
-
-    def post(self, path: str, body: Mapping[str, Any] | None = None) -> Any:
-        """POST a JSON body and return the JSON answer (None for 204 No Content)."""
-        response = self.request("POST", path, json=body or {})
-        return response.json() if response.content else None
-
-    def put(self, path: str, body: Mapping[str, Any]) -> Any:
-        """PUT a JSON body and return the JSON answer."""
-        return self.request("PUT", path, json=body).json()
+    service = "GitLab"
+    url_setting = "CI_API_V4_URL"
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 100
@@ -101,61 +74,22 @@ class GitLabClient:
                 page = httpx.URL(response.links["next"]["url"]).params.get("page")
         return items
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Mapping[str, Any] | None = None,
-        params: Mapping[str, Any] | None = None,
-    ) -> httpx.Response:
-        """Send one request, waiting out rate limits and retrying 5xx within the bounds."""
-        what = f"{method} {path}"
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                response = self.http.request(method, path, json=json, params=params)
-            except httpx.TransportError as exc:
-                if attempt == self.max_attempts:
-                    raise GitLabAPIError(
-                        f"GitLab did not answer {what} ({type(exc).__name__}): check CI_API_V4_URL "
-                        "and the runner's network"
-                    ) from None
-                self._wait(2.0 ** (attempt - 1), what, f"no answer ({type(exc).__name__})", 0)
-                continue
-            status = response.status_code
-            if status < 400:
-                return response
-            if status == 429 and attempt < self.max_attempts:
-                self._wait(self._rate_limit_wait(response), what, "rate limited", status)
-                continue
-            if status >= 500 and attempt < self.max_attempts:
-                self._wait(2.0 ** (attempt - 1), what, f"server error {status}", status)
-                continue
-            raise _error(what, response)
-        raise AssertionError("unreachable")  # pragma: no cover
+    def rate_limit_wait(self, response: httpx.Response) -> float | None:
+        """GitLab's 429: `Retry-After` seconds, or the `RateLimit-Reset` Unix time."""
+        if response.status_code != 429:
+            return None
+        wait = retry_after(response.headers.get("retry-after"))
+        return (
+            wait if wait is not None else seconds_until(response.headers.get("ratelimit-reset"), self._clock)
+        )
 
-    def _rate_limit_wait(self, response: httpx.Response) -> float:
-        retry_after = response.headers.get("retry-after")
-        reset = response.headers.get("ratelimit-reset")
-        try:
-            if retry_after is not None:
-                return max(0.0, float(retry_after))
-            if reset is not None:
-                return max(0.0, float(reset) - self._clock()) + 1.0
-        except ValueError:
-            pass
-        return 60.0
+    def failure(self, what: str, response: httpx.Response, *, limited: bool) -> GitLabAPIError:
+        """GitLab's message, and which token or setting to check."""
+        return _error(what, response)
 
-    def _wait(self, seconds: float, what: str, why: str, status: int) -> None:
-        if self.waited_s + seconds > self.max_wait_s:
-            raise GitLabAPIError(
-                f"GitLab kept refusing {what} ({why}); waiting {seconds:.0f} s more would pass the "
-                f"limit of {self.max_wait_s:.0f} s. Re-run the job later",
-                status=status,
-            )
-        logger.warning("GitLab: %s on %s; retrying in %.1f s", why, what, seconds)
-        self.waited_s += seconds
-        self._sleep(seconds)
+    def api_error(self, message: str, status: int) -> GitLabAPIError:
+        """A GitLabAPIError."""
+        return GitLabAPIError(message, status=status)
 
 
 def _error(what: str, response: httpx.Response) -> GitLabAPIError:
