@@ -22,8 +22,8 @@ from mochi import findings as findings_mod
 from mochi import pipeline
 from mochi.ci_github_plan import DiffPlan, plan_pull_request, plan_push, select
 from mochi.context import github as gh_context
-from mochi.diff import github_source as gh_diff
 from mochi.diff.git import Git
+from mochi.diff.sources import has_commit
 from mochi.errors import GitHubAPIError, MochiError, PublishError
 from mochi.events.github import GitHubEvent, PullRequest, pull_from_json, skip_reason_for
 from mochi.models import Anchor, Context, Diff, Review, ReviewTarget, Severity, TargetKind
@@ -177,7 +177,7 @@ def _review(
     from mochi.review import ContextBuilder, make_redactor
 
     diff = select(plan.review_raw, settings, run.git)
-    local_head = gh_diff.has_commit(run.git, head_sha)
+    local_head = has_commit(run.git, head_sha)
     git = run.git
 
     def read_changed(path: str) -> str | None:
@@ -189,7 +189,7 @@ def _review(
         if git is None:
             return None
         if trusted_base is not None:
-            return git.show_file(trusted_base, path) if gh_diff.has_commit(git, trusted_base) else None
+            return git.show_file(trusted_base, path) if has_commit(git, trusted_base) else None
         return git.show_file(head_sha, path) if local_head else git.show_file(None, path)
 
     builder = ContextBuilder(settings, read_repo)

@@ -17,6 +17,7 @@ from pathlib import Path
 from mochi.diff import github_source as gh_diff
 from mochi.diff.git import Git
 from mochi.diff.select import attributes_for, select_files
+from mochi.diff.sources import RawDiff, git_range, has_commit, is_ancestor
 from mochi.errors import GitHubAPIError, TargetError
 from mochi.events.github import PullRequest
 from mochi.models import Diff, FileDiff
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 class DiffPlan:
     """The change to review and the PR's whole diff (which decides where comments may go)."""
 
-    review_raw: gh_diff.RawDiff  # what the model and the checks see (unfiltered)
+    review_raw: RawDiff  # what the model and the checks see (unfiltered)
     full_files: tuple[FileDiff, ...]  # the PR's whole diff, merge-base..head
     merge_base: str | None
     range_base: str | None  # where the reviewed range starts
@@ -49,11 +50,11 @@ def plan_pull_request(
     full_review: bool,
 ) -> DiffPlan:
     """Decide the reviewed range and compute the diffs (checkout first, the API otherwise)."""
-    local = gh_diff.has_commit(git, pull.base_sha) and gh_diff.has_commit(git, pull.head_sha)
+    local = has_commit(git, pull.base_sha) and has_commit(git, pull.head_sha)
     mb: str | None = None
     if local and git is not None:
         mb = gh_diff.merge_base(git, pull.base_sha, pull.head_sha)
-        full = gh_diff.git_range(git, mb, pull.head_sha)
+        full = git_range(git, mb, pull.head_sha)
     else:
         full = gh_diff.api_pull_files(client, repo, pull.number)
     whole = f"the whole pull request ({(mb or pull.base_sha)[:7]}..{pull.head_sha[:7]})"
@@ -64,7 +65,7 @@ def plan_pull_request(
         return DiffPlan(full, full.files, mb, mb, False, whole + "; the last reviewed commit is gone")
     # Merges from the base branch bring in files the PR does not change: keep the PR's files only.
     in_pr = {f.path for f in full.files} | {s.path for s in full.skipped}
-    kept = gh_diff.RawDiff(
+    kept = RawDiff(
         files=tuple(f for f in incremental.files if f.path in in_pr),
         skipped=tuple(s for s in incremental.skipped if s.path in in_pr),
         source=incremental.source,
@@ -75,9 +76,9 @@ def plan_pull_request(
 
 def _since(
     git: Git | None, client: GitHubClient, repo: str, last: str, head: str, local: bool
-) -> gh_diff.RawDiff | None:
-    if local and git is not None and gh_diff.has_commit(git, last):
-        return gh_diff.git_range(git, last, head) if gh_diff.is_ancestor(git, last, head) else None
+) -> RawDiff | None:
+    if local and git is not None and has_commit(git, last):
+        return git_range(git, last, head) if is_ancestor(git, last, head) else None
     try:
         status, raw = gh_diff.api_compare(client, repo, last, head)
     except GitHubAPIError as exc:
@@ -89,15 +90,15 @@ def _since(
 
 def plan_push(git: Git | None, client: GitHubClient, repo: str, before: str | None, after: str) -> DiffPlan:
     """The range a push brought: before..after, or from the default branch for a new branch."""
-    if git is not None and gh_diff.has_commit(git, after):
-        if before and gh_diff.has_commit(git, before):
-            base = before if gh_diff.is_ancestor(git, before, after) else git.merge_base(before, after)
+    if git is not None and has_commit(git, after):
+        if before and has_commit(git, before):
+            base = before if is_ancestor(git, before, after) else git.merge_base(before, after)
         else:
             try:
                 base = git.merge_base(git.default_base(), after)
             except TargetError as exc:
                 raise TargetError(f"cannot tell what this push adds: {exc}") from exc
-        raw = gh_diff.git_range(git, base, after)
+        raw = git_range(git, base, after)
         return DiffPlan(raw, raw.files, base, base, False, f"the push {base[:7]}..{after[:7]}")
     if not before:
         raise TargetError(
@@ -108,7 +109,7 @@ def plan_push(git: Git | None, client: GitHubClient, repo: str, before: str | No
     return DiffPlan(raw, raw.files, before, before, False, f"the push {before[:7]}..{after[:7]}")
 
 
-def select(raw: gh_diff.RawDiff, settings: Settings, git: Git | None) -> Diff:
+def select(raw: RawDiff, settings: Settings, git: Git | None) -> Diff:
     """Filter the files (include/exclude, generated, lockfiles...) and add GitHub's skipped ones."""
     files = list(raw.files)
     attrs = attributes_for(git, [f.path for f in files]) if git is not None and files else None
@@ -128,7 +129,7 @@ def base_branch_files(git: Git | None, client: GitHubClient, repo: str, base_sha
     Read as git objects (or through the contents API), never by checking anything out.
     """
     dest.mkdir(parents=True, exist_ok=True)
-    if git is not None and gh_diff.has_commit(git, base_sha):
+    if git is not None and has_commit(git, base_sha):
         config = git.show_file(base_sha, CONFIG_FILE)
         if config is not None:
             (dest / CONFIG_FILE).write_text(config, encoding="utf-8")

@@ -19,6 +19,7 @@ from mochi import pipeline
 from mochi.diff import gitlab_source as gl_diff
 from mochi.diff.git import Git
 from mochi.diff.select import attributes_for, select_files
+from mochi.diff.sources import RawDiff, git_range, has_commit
 from mochi.errors import MochiError, PublishError
 from mochi.events.gitlab import GitLabEvent
 from mochi.models import Anchor, Diff, Review, ReviewTarget, TargetKind
@@ -142,7 +143,7 @@ def review_branch(event: GitLabEvent, settings: Settings, run: GitLabRun) -> int
     git = run.git
     if git is None:
         raise MochiError(f"{run.root} is not a git checkout: a branch pipeline is reviewed from its checkout")
-    base = event.base_sha if gl_diff.has_commit(git, event.base_sha) else None
+    base = event.base_sha if has_commit(git, event.base_sha) else None
     if base is None and event.default_branch:
         ref = f"origin/{event.default_branch}"
         if git.returncode("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}") == 0:
@@ -153,7 +154,7 @@ def review_branch(event: GitLabEvent, settings: Settings, run: GitLabRun) -> int
         )
         _write_reports(settings, run, None, Diff())
         return 0
-    raw = gl_diff.git_diff(git, base, event.head_sha)
+    raw = git_range(git, base, event.head_sha)
     target = event.target(str(run.root)).model_copy(update={"base_sha": base, "base": base})
     diff = _select(raw, settings, git)
     if not diff.files:
@@ -169,19 +170,19 @@ def review_branch(event: GitLabEvent, settings: Settings, run: GitLabRun) -> int
 # --------------------------------------------------------------------------- pieces
 
 
-def _since(run: GitLabRun, project_id: str, old: str, new: str) -> gl_diff.MRDiff | None:
+def _since(run: GitLabRun, project_id: str, old: str, new: str) -> RawDiff | None:
     """The changes pushed since `old`, or None when they cannot be told apart (a force-push)."""
     git = run.git
-    if git is not None and gl_diff.has_commit(git, old) and gl_diff.has_commit(git, new):
+    if git is not None and has_commit(git, old) and has_commit(git, new):
         if git.returncode("merge-base", "--is-ancestor", old, new) != 0:
             return None  # history was rewritten: review the whole merge request again
-        return gl_diff.git_diff(git, old, new)
+        return git_range(git, old, new)
     if run.client is None:
         return None
     return gl_diff.api_compare(run.client, project_id, old, new)
 
 
-def _select(raw: gl_diff.MRDiff, settings: Settings, git: Git | None) -> Diff:
+def _select(raw: RawDiff, settings: Settings, git: Git | None) -> Diff:
     attrs = attributes_for(git, [f.path for f in raw.files]) if git is not None and raw.files else None
     diff = select_files(
         list(raw.files),
@@ -200,7 +201,7 @@ def _review(
     from mochi.review import ContextBuilder, make_redactor
 
     git = run.git
-    local_head = gl_diff.has_commit(git, head_sha)
+    local_head = has_commit(git, head_sha)
 
     def read_changed(path: str) -> str | None:
         # the object database, never the working tree (which may be a merge commit Jenkins made)

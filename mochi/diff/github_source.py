@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
-from mochi.diff.sources import local_diff_text
-from mochi.errors import EmptyChangeError, TargetError
-from mochi.models import FileDiff, ReviewTarget, SkippedFile, TargetKind
+from mochi.diff.sources import RawDiff
+from mochi.errors import TargetError
+from mochi.models import SkippedFile
 from mochi.publish.github_client import GitHubClient
 
 logger = logging.getLogger(__name__)
@@ -30,42 +29,9 @@ NO_PATCH_REASON = "GitHub sent no patch for it (binary, or its diff is too large
 FILES_LIMIT = 3000
 
 
-@dataclass(frozen=True)
-class RawDiff:
-    """A parsed but unfiltered change, and the files GitHub could not give a diff for."""
-
-    files: tuple[FileDiff, ...]
-    skipped: tuple[SkippedFile, ...] = ()
-    source: str = "git"  # "git" or "api"
-
-
-def has_commit(git: Git | None, sha: str | None) -> bool:
-    """True when the checkout holds commit `sha` (shallow checkouts often lack the base)."""
-    if git is None or not sha:
-        return False
-    return git.returncode("cat-file", "-e", f"{sha}^{{commit}}") == 0
-
-
-def git_range(git: Git, base_sha: str, head_sha: str) -> RawDiff:
-    """base_sha..head_sha from the checkout (the caller resolved the merge-base)."""
-    target = ReviewTarget(
-        kind=TargetKind.RANGE, base=base_sha, head=head_sha, base_sha=base_sha, head_sha=head_sha
-    )
-    try:
-        text = local_diff_text(git, target)
-    except EmptyChangeError:
-        return RawDiff(files=())
-    return RawDiff(files=tuple(parse_diff(text)), source="git")
-
-
 def merge_base(git: Git, base_sha: str, head_sha: str) -> str:
     """The merge-base of two commits the checkout holds."""
     return git.merge_base(base_sha, head_sha)
-
-
-def is_ancestor(git: Git, older: str, newer: str) -> bool:
-    """True when `older` is an ancestor of `newer` (both in the checkout)."""
-    return git.returncode("merge-base", "--is-ancestor", older, newer) == 0
 
 
 def api_pull_files(client: GitHubClient, repo: str, number: int) -> RawDiff:

@@ -19,9 +19,9 @@ from typing import Any
 
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
-from mochi.diff.sources import local_diff_text
-from mochi.errors import EmptyChangeError, TargetError
-from mochi.models import FileDiff, ReviewTarget, SkippedFile, TargetKind
+from mochi.diff.sources import RawDiff, git_range, has_commit
+from mochi.errors import TargetError
+from mochi.models import SkippedFile
 from mochi.publish.gitlab_client import GitLabAPIError, GitLabClient, project_path
 
 logger = logging.getLogger(__name__)
@@ -37,15 +37,6 @@ class MRVersion:
     base_sha: str  # the merge-base of source and target
     start_sha: str  # the target branch's tip when this version was made
     head_sha: str  # the source branch's head
-
-
-@dataclass(frozen=True)
-class MRDiff:
-    """A parsed, unfiltered change and the files GitLab could not give a diff for."""
-
-    files: tuple[FileDiff, ...]
-    skipped: tuple[SkippedFile, ...] = ()
-    source: str = "git"  # "git" or "api"
 
 
 def mr_path(project_id: str, iid: int) -> str:
@@ -70,31 +61,12 @@ def latest_version(client: GitLabClient, project_id: str, iid: int) -> MRVersion
         raise TargetError(f"GitLab's versions answer for !{iid} lacks {exc.args[0]}") from None
 
 
-def has_commit(git: Git | None, sha: str | None) -> bool:
-    """True when the checkout holds commit `sha` (GitLab's default shallow clone often lacks the base)."""
-    if git is None or not sha:
-        return False
-    return git.returncode("cat-file", "-e", f"{sha}^{{commit}}") == 0
-
-
-def git_diff(git: Git, base_sha: str, head_sha: str) -> MRDiff:
-    """base_sha..head_sha from the checkout."""
-    target = ReviewTarget(
-        kind=TargetKind.RANGE, base=base_sha, head=head_sha, base_sha=base_sha, head_sha=head_sha
-    )
-    try:
-        text = local_diff_text(git, target)
-    except EmptyChangeError:
-        return MRDiff(files=())
-    return MRDiff(files=tuple(parse_diff(text)), source="git")
-
-
-def api_mr_diff(client: GitLabClient, project_id: str, iid: int) -> MRDiff:
+def api_mr_diff(client: GitLabClient, project_id: str, iid: int) -> RawDiff:
     """The merge request's latest changes from `/diffs` (paginated)."""
     return entries_to_diff(client.paginate(f"{mr_path(project_id, iid)}/diffs"))
 
 
-def api_compare(client: GitLabClient, project_id: str, from_sha: str, to_sha: str) -> MRDiff | None:
+def api_compare(client: GitLabClient, project_id: str, from_sha: str, to_sha: str) -> RawDiff | None:
     """`/repository/compare?from=..&to=..`, or None when GitLab does not know a commit any more."""
     try:
         data = client.get(f"{project_path(project_id)}/repository/compare", {"from": from_sha, "to": to_sha})
@@ -108,11 +80,11 @@ def api_compare(client: GitLabClient, project_id: str, from_sha: str, to_sha: st
 
 def mr_diff(
     client: GitLabClient | None, git: Git | None, project_id: str, iid: int | None, version: MRVersion
-) -> MRDiff:
+) -> RawDiff:
     """The change base..head: from the checkout when it has both commits, else from the API."""
     if has_commit(git, version.base_sha) and has_commit(git, version.head_sha):
         assert git is not None
-        return git_diff(git, version.base_sha, version.head_sha)
+        return git_range(git, version.base_sha, version.head_sha)
     if client is None or iid is None:
         raise TargetError(
             f"the checkout lacks {version.base_sha[:12]} or {version.head_sha[:12]} and there is no API to "
@@ -125,7 +97,7 @@ def mr_diff(
 # --------------------------------------------------------------------------- API entries -> diff
 
 
-def entries_to_diff(entries: Iterable[Mapping[str, Any]]) -> MRDiff:
+def entries_to_diff(entries: Iterable[Mapping[str, Any]]) -> RawDiff:
     """GitLab diff entries (`/diffs`, `/changes`, `/compare`) -> parsed FileDiffs."""
     parts: list[str] = []
     skipped: list[SkippedFile] = []
@@ -139,7 +111,7 @@ def entries_to_diff(entries: Iterable[Mapping[str, Any]]) -> MRDiff:
         parts.append(text)
     files = tuple(parse_diff("".join(parts))) if parts else ()
     skipped_paths = {s.path for s in skipped}
-    return MRDiff(
+    return RawDiff(
         files=tuple(f for f in files if not (f.path in skipped_paths and not f.hunks)),
         skipped=tuple(skipped),
         source="api",

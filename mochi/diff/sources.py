@@ -7,11 +7,13 @@ sees one predictable format on every machine.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from mochi.diff.git import Git
+from mochi.diff.parse import parse_diff
 from mochi.errors import EmptyChangeError, TargetError, UsageError
-from mochi.models import ReviewTarget, TargetKind
+from mochi.models import FileDiff, ReviewTarget, SkippedFile, TargetKind
 
 # `-c` settings that would otherwise change the diff's format.
 _DIFF_CONFIG = (
@@ -180,3 +182,39 @@ def _require(sha: str | None, target: ReviewTarget) -> str:
     if sha is None:
         raise UsageError(f"{target.label()} was not resolved: call resolve_local_target first")
     return sha
+
+
+# --------------------------------------------------------------------------- hosted-review helpers
+
+
+@dataclass(frozen=True)
+class RawDiff:
+    """A parsed but unfiltered change, and the files the host (GitHub, GitLab) gave no diff for."""
+
+    files: tuple[FileDiff, ...]
+    skipped: tuple[SkippedFile, ...] = ()
+    source: str = "git"  # "git" (the checkout) or "api"
+
+
+def has_commit(git: Git | None, sha: str | None) -> bool:
+    """True when the checkout holds commit `sha` (CI's shallow clones often lack the base)."""
+    if git is None or not sha:
+        return False
+    return git.returncode("cat-file", "-e", f"{sha}^{{commit}}") == 0
+
+
+def git_range(git: Git, base_sha: str, head_sha: str) -> RawDiff:
+    """base_sha..head_sha from the checkout (the caller resolved the merge-base)."""
+    target = ReviewTarget(
+        kind=TargetKind.RANGE, base=base_sha, head=head_sha, base_sha=base_sha, head_sha=head_sha
+    )
+    try:
+        text = local_diff_text(git, target)
+    except EmptyChangeError:
+        return RawDiff(files=())
+    return RawDiff(files=tuple(parse_diff(text)), source="git")
+
+
+def is_ancestor(git: Git, older: str, newer: str) -> bool:
+    """True when `older` is an ancestor of `newer` (both in the checkout)."""
+    return git.returncode("merge-base", "--is-ancestor", older, newer) == 0

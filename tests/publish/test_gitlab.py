@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from mochi.diff.git import Git
-from mochi.diff.gitlab_source import api_mr_diff, git_diff, latest_version
+from mochi.diff.gitlab_source import api_mr_diff, latest_version
+from mochi.diff.sources import git_range
 from mochi.findings import finalize
 from mochi.models import Diff, Finding, Review, ReviewTarget, Severity, TargetKind
 from mochi.publish.gitlab import GitLabMergeRequest
@@ -53,7 +54,7 @@ FINDINGS = [
 def _post_all(gl: FakeGitLab, s: Scenario, *, from_api: bool, drafts: bool = False) -> tuple[Review, object]:
     client = _client(gl)
     version = latest_version(client, gl.project_id, IID)
-    raw = api_mr_diff(client, gl.project_id, IID) if from_api else git_diff(Git(s.repo.path), s.base, s.head)
+    raw = api_mr_diff(client, gl.project_id, IID) if from_api else git_range(Git(s.repo.path), s.base, s.head)
     diff = Diff(files=raw.files)
     review = _review(diff, FINDINGS)
     mr = GitLabMergeRequest(client, gl.project_id, IID)
