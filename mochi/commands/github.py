@@ -161,8 +161,9 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str]) -> int:
     )
     if not name or path is None:
         raise UsageError(
-            "GITHUB_EVENT_NAME and GITHUB_EVENT_PATH are not set: `mochi ci` runs inside GitHub Actions "
-            "(use `mochi review --pr owner/repo#N` elsewhere)"
+            "no CI event found (GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, GitLab's CI_* or Jenkins' CHANGE_* "
+            "are not set): `mochi ci` runs inside GitHub Actions, GitLab CI or a Jenkins multibranch "
+            "build; elsewhere use `mochi review`, or `mochi review --pr owner/repo#N` for a pull request"
         )
     try:
         text = Path(path).read_text(encoding="utf-8")
