@@ -142,3 +142,25 @@ def test_jira_down_the_review_completes_with_a_warning(refund_branch: GitRepo) -
     assert any("Jira is not reachable" in n and "JIRA_URL" in n for n in notices)
     assert "PAY-142" not in user.split("## Diff")[0].split("Branch:")[0]  # no ticket section
     assert "## Tickets" not in user
+
+
+def test_a_stored_jira_integration_feeds_the_review(refund_branch: GitRepo, tmp_path: Path) -> None:
+    """`mochi integrations set jira` once; later reviews find the ticket with no JIRA_* variables."""
+    from cryptography.fernet import Fernet
+
+    env = {
+        "MOCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'record.db'}",
+        "MOCHI_SECRET_KEY": Fernet.generate_key().decode(),
+    }
+    with _jira() as jira:
+        jira.add(_issue())
+        stored = mochi(
+            "integrations", "set", "jira", "--url", jira.url, "--email", "dev@example.com", "--token", "-",
+            cwd=refund_branch.path, env=env, stdin=TOKEN + "\n",
+        )  # fmt: skip
+        assert stored.returncode == 0, stored.stderr
+        proc = mochi("prompt", "--base", "main", cwd=refund_branch.path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert "PAY-142: Refunds for card payments" in proc.stdout
+    assert all(f"- {c}" in proc.stdout for c in CRITERIA)
+    assert TOKEN not in proc.stdout + proc.stderr

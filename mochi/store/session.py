@@ -126,6 +126,7 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
         return result
     try:
         _apply_default_model(engine, result)
+        _apply_jira(engine, result)
         from mochi.store.templates import active_templates
 
         result.templates = active_templates(engine)
@@ -158,6 +159,29 @@ def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
     where = f"default model '{config['name']}'"
     for key in ("provider", "model", *config.get("parameters", {})):
         result.origin[key] = where
+
+
+def _apply_jira(engine: Engine, result: ReviewStore) -> None:
+    """`mochi integrations set jira` feeds the review's Jira context unless JIRA_* / flags say otherwise."""
+    if result.settings.jira_url or "jira_url" in result.origin:
+        return
+    from pydantic import SecretStr
+
+    from mochi.store.integrations import load_integration
+
+    jira = load_integration(engine, cipher_for(result.settings), "jira")
+    if jira is None or not jira.url:
+        return
+    update: dict[str, object] = {"jira_url": jira.url}
+    if jira.credentials.get("pat"):
+        update["jira_pat"] = SecretStr(jira.credentials["pat"])
+    elif jira.credentials.get("token"):
+        update["jira_api_token"] = SecretStr(jira.credentials["token"])
+        if jira.settings.get("email"):
+            update["jira_email"] = str(jira.settings["email"])
+    result.settings = result.settings.model_copy(update=update)
+    for key in update:
+        result.origin[key] = "stored integration 'jira'"
 
 
 def _exists(url: str) -> bool:
