@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mochi import findings as findings_mod
 from mochi import pipeline
@@ -26,7 +26,7 @@ from mochi.diff.git import Git
 from mochi.diff.sources import has_commit
 from mochi.errors import GitHubAPIError, MochiError, PublishError
 from mochi.events.github import GitHubEvent, PullRequest, pull_from_json, skip_reason_for
-from mochi.models import Anchor, Context, Diff, Review, ReviewTarget, Severity, TargetKind
+from mochi.models import Anchor, Review, ReviewTarget, Severity, TargetKind
 from mochi.publish import github_review as gh_review
 from mochi.publish.actions import Actions
 from mochi.publish.files import write_output
@@ -36,6 +36,9 @@ from mochi.publish.github_summary import summary_body, upsert_summary
 from mochi.publish.json_out import render_json
 from mochi.publish.markdown import render_markdown
 from mochi.settings import Settings
+
+if TYPE_CHECKING:
+    from mochi.store.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ class GitHubRun:
     dry_run: bool = False
     check_run: bool = True  # False from a laptop: a personal token cannot create check runs
     templates_root: Path | None = None  # pull_request_target: the base branch's .mochi/prompts
+    templates: Mapping[str, str] | None = None  # stored templates (`mochi templates`)
+    recorder: Recorder | None = None  # the review record, when a database is configured
     failures: list[str] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
 
@@ -173,8 +178,7 @@ def _review(
     head_sha: str,
     trusted_base: str | None = None,
 ) -> pipeline.Outcome:
-    from mochi.prompts.render import PromptRenderer
-    from mochi.review import ContextBuilder, make_redactor
+    from mochi.review import run_hosted
 
     diff = select(plan.review_raw, settings, run.git)
     local_head = has_commit(run.git, head_sha)
@@ -192,34 +196,20 @@ def _review(
             return git.show_file(trusted_base, path) if has_commit(git, trusted_base) else None
         return git.show_file(head_sha, path) if local_head else git.show_file(None, path)
 
-    builder = ContextBuilder(settings, read_repo)
-
-    def context(d: Diff) -> Context:
-        ctx = builder(d)
-        if feedback:
-            ctx = ctx.model_copy(
-                update={"instructions": "\n\n".join(x for x in (ctx.instructions, feedback) if x)}
-            )
-        return ctx
-
-    provider = None if settings.effective_provider == "builtin" else run.build_provider(settings)
-    checker = None
-    if settings.builtin:
-        from mochi.providers.builtin import BuiltinReviewer
-
-        checker = BuiltinReviewer(settings.rules)
-    renderer = PromptRenderer.for_repository(run.templates_root if run.templates_root else run.root)
-    outcome = pipeline.run(
+    outcome = run_hosted(
         target,
-        diff_source=lambda _t: diff,
-        context=context,
-        renderer=renderer,
-        provider=provider,
-        checker=checker,
-        read_file=read_changed,
-        frameworks_for=builder.frameworks_for,
-        redactor=make_redactor(),
+        diff,
+        settings,
+        git=git,
+        read_changed=read_changed,
+        read_repo=read_repo,
+        templates_root=run.templates_root or run.root,
+        build_provider=run.build_provider,
         progress=run.progress,
+        feedback=feedback,
+        templates=run.templates,
+        recorder=run.recorder,
+        repository=run.repo,
     )
     if plan.incremental:
         # earlier commits were reviewed already: keep what is on the new commits' lines

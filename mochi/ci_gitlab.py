@@ -9,10 +9,10 @@ before anything is posted, so the MR widget has it even when posting fails.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from mochi import findings as findings_mod
 from mochi import pipeline
@@ -27,6 +27,9 @@ from mochi.publish.files import render, write_output
 from mochi.publish.gitlab import GitLabMergeRequest
 from mochi.publish.gitlab_client import GitLabClient
 from mochi.settings import Settings
+
+if TYPE_CHECKING:
+    from mochi.store.recorder import Recorder
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +48,9 @@ class GitLabRun:
     full_review: bool = False  # ignore the last reviewed head: review the whole merge request
     outputs: Sequence[tuple[str, Path]] = ()  # extra FORMAT=PATH files (e.g. junit for Jenkins)
     review: Review | None = field(default=None)  # the last review made, for the caller
+    project: str = ""  # the project's path, for the record
+    templates: Mapping[str, str] | None = None  # stored templates (`mochi templates`)
+    recorder: Recorder | None = None  # the review record, when a database is configured
 
 
 def run_gitlab(event: GitLabEvent, settings: Settings, run: GitLabRun) -> int:
@@ -197,8 +203,7 @@ def _select(raw: RawDiff, settings: Settings, git: Git | None) -> Diff:
 def _review(
     target: ReviewTarget, diff: Diff, settings: Settings, run: GitLabRun, *, head_sha: str
 ) -> pipeline.Outcome:
-    from mochi.prompts.render import PromptRenderer
-    from mochi.review import ContextBuilder, make_redactor
+    from mochi.review import run_hosted
 
     git = run.git
     local_head = has_commit(git, head_sha)
@@ -212,24 +217,19 @@ def _review(
             return None
         return git.show_file(head_sha, path) if local_head else git.show_file(None, path)
 
-    builder = ContextBuilder(settings, read_repo)
-    provider = None if settings.effective_provider == "builtin" else run.build_provider(settings)
-    checker = None
-    if settings.builtin:
-        from mochi.providers.builtin import BuiltinReviewer
-
-        checker = BuiltinReviewer(settings.rules)
-    return pipeline.run(
+    return run_hosted(
         target,
-        diff_source=lambda _t: diff,
-        context=builder,
-        renderer=PromptRenderer.for_repository(run.root),
-        provider=provider,
-        checker=checker,
-        read_file=read_changed,
-        frameworks_for=builder.frameworks_for,
-        redactor=make_redactor(),
+        diff,
+        settings,
+        git=git,
+        read_changed=read_changed,
+        read_repo=read_repo,
+        templates_root=run.root,
+        build_provider=run.build_provider,
         progress=run.progress,
+        templates=run.templates,
+        recorder=run.recorder,
+        repository=run.project,
     )
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
@@ -28,6 +28,9 @@ from mochi.models import Finding, Review, ReviewTarget, Stats, Summary, TargetKi
 from mochi.publish.files import write_output
 from mochi.publish.junit import render_junit
 from mochi.settings import Settings
+
+if TYPE_CHECKING:
+    from mochi.store.recorder import Recorder
 
 
 @dataclass
@@ -42,6 +45,8 @@ class JenkinsRun:
     json_path: Path | None = None  # where the GitHub path leaves its findings JSON
     dry_run: bool = False
     sleep: Callable[[float], None] | None = None
+    templates: Mapping[str, str] | None = None  # stored templates (`mochi templates`)
+    recorder: Recorder | None = None  # the review record, when a database is configured
 
 
 def run_jenkins(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
@@ -82,6 +87,9 @@ def _gitlab(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
         progress=run.progress,
         dry_run=run.dry_run,
         outputs=[("junit", junit)] if junit else [],
+        project=change.project,
+        templates=run.templates,
+        recorder=run.recorder,
     )
     return review_merge_request(
         change.project,
@@ -124,6 +132,8 @@ def _github(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
         progress=run.progress,
         dry_run=run.dry_run,
         check_run=False,
+        templates=run.templates,
+        recorder=run.recorder,
     )
     pull = fetch_pull(client, change.project, change.number)
     junit = _junit_path(settings, run)

@@ -265,6 +265,72 @@ def execute(
     return 0
 
 
+def run_hosted(
+    target: ReviewTarget,
+    diff: Diff,
+    settings: Settings,
+    *,
+    git: Git | None,
+    read_changed: ReadFile,
+    read_repo: ReadFile,
+    templates_root: Path,
+    build_provider: Callable[[Settings], Any],
+    progress: Callable[[str], None],
+    feedback: str = "",
+    templates: Mapping[str, str] | None = None,
+    recorder: Recorder | None = None,
+    repository: str = "",
+) -> pipeline.Outcome:
+    """The review of a pull or merge request whose diff is already selected (GitHub, GitLab, Jenkins).
+
+    The same composition as a local review: Jira tickets from the branch, title, description and
+    commit messages, the model's own budget and concurrency, stored templates, redaction, and the
+    record when one is configured. `feedback` (earlier comments on the change) joins the
+    repository's instructions so the model does not repeat or reopen them.
+    """
+    builder = ContextBuilder(
+        settings, read_repo, target=target, read_changed=read_changed,
+        tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+    )  # fmt: skip
+
+    def context(d: Diff) -> Context:
+        ctx = builder(d)
+        if feedback:
+            joined = "\n\n".join(x for x in (ctx.instructions, feedback) if x)
+            ctx = ctx.model_copy(update={"instructions": joined})
+        return ctx
+
+    if recorder is not None:
+        recorder.created(target, settings, repository=repository or str(target.repo or templates_root))
+    try:
+        provider = None if settings.effective_provider == "builtin" else build_provider(settings)
+        budget, concurrency = (None, 1) if provider is None else budget_for(settings, provider)
+        if recorder is not None:
+            recorder.started()
+        outcome = pipeline.run(
+            target,
+            diff_source=lambda _t: diff,
+            context=context,
+            renderer=_renderer(templates_root, templates),
+            provider=provider,
+            checker=_checker(settings),
+            read_file=read_changed,
+            frameworks_for=builder.frameworks_for,
+            redactor=make_redactor(),
+            progress=progress,
+            budget=budget,
+            concurrency=concurrency,
+        )
+    except BaseException as exc:
+        if recorder is not None:
+            recorder.failed(exc)
+        raise
+    if recorder is not None:
+        error = outcome.provider_error
+        recorder.finished(outcome.review, error=str(error) if error else None, failed=error is not None)
+    return outcome
+
+
 def _line_reader(read_changed: ReadFile) -> Callable[[str, int], str | None]:
     def read_line(path: str, line: int) -> str | None:
         text = read_changed(path)

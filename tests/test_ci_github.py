@@ -89,9 +89,7 @@ def pr_event(
         pull_request__number=7,
         pull_request__head__sha=pr["head"],
         pull_request__base__sha=pr["base"],
-        pull_request__base__ref="main",
-        pull_request__head__ref="feature",
-        **more,
+        **{"pull_request__base__ref": "main", "pull_request__head__ref": "feature", **more},
     )
 
 
@@ -393,3 +391,47 @@ def test_pull_request_target_takes_settings_from_the_base_branch(tmp_path: Path,
     assert proc.returncode == 1, proc.stderr
     assert chats  # the base branch's settings (Ollama) applied, not the PR's
     assert [(c["path"], c["line"]) for c in gh.review_comments] == [(PATH, 23)]
+
+
+def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr: dict[str, Any]) -> None:
+    """The PR's branch names a Jira ticket: its criteria reach the prompt; the run lands in the record."""
+    from tests.fakes.jira_server import FakeJira, adf_bullets, adf_doc, adf_heading, cloud_issue
+
+    workspace = pr["repo"].path
+    db = tmp_path / "record.db"
+    with (
+        FakeGitHub.start(workspace, REPO) as gh,
+        FakeOllama.start() as ollama,
+        FakeJira.start(version="3", email="ci@example.com", api_token="jira-tok") as jira,
+    ):
+        jira.add(
+            cloud_issue(
+                "PAY-142",
+                "Refunds",
+                adf_doc(
+                    adf_heading("Acceptance criteria"), adf_bullets("A refund never exceeds the capture")
+                ),
+            )
+        )
+        gh.add_pull(
+            7, base_ref="main", base_sha=pr["base"], head_sha=pr["head"], head_ref="feature/PAY-142-x"
+        )
+        ollama.enqueue_chat(answer((PATH, 23, "`b` may be zero.")))
+        proc = run_ci(
+            tmp_path, gh, ollama, "pull_request",
+            pr_event(tmp_path, pr, pull_request__head__ref="feature/PAY-142-x"), workspace,
+            JIRA_URL=jira.url, JIRA_EMAIL="ci@example.com", JIRA_API_TOKEN="jira-tok",
+            MOCHI_DATABASE_URL=f"sqlite:///{db}",
+        )  # fmt: skip
+        prompt = ollama.requests_to("/api/chat")[-1].body["messages"][-1]["content"]
+    assert proc.returncode == 1, proc.stderr
+    assert "PAY-142: Refunds" in prompt and "A refund never exceeds the capture" in prompt
+    listing = subprocess.run(
+        [sys.executable, "-m", "mochi", "reviews", "list", "--json"],
+        env={**os.environ, "MOCHI_DATABASE_URL": f"sqlite:///{db}"},
+        capture_output=True,
+        text=True,
+    )
+    assert listing.returncode == 0, listing.stderr
+    (row,) = json.loads(listing.stdout)["reviews"]
+    assert (row["repository"], row["pr_number"], row["status"]) == (REPO, 7, "COMPLETED")

@@ -37,11 +37,15 @@ def other_ci(
     if git is not None:
         root = Path(git.toplevel())
     flags = {k: params.get(k) for k in _SETTING_FLAGS}
-    settings = load(environ, flags, root / CONFIG_FILE)[0]
-    progress = _progress
     dry_run = bool(params.get("dry_run"))
+    from mochi.store.session import open_for_review
+
+    # the record only when a database URL is given (in CI), the default model and stored templates
+    store = open_for_review(*load(environ, flags, root / CONFIG_FILE), in_ci=True, record=not dry_run)
+    settings = store.settings
+    progress = _progress
     if platform is CIPlatform.GITLAB:
-        return _gitlab(environ, settings, root, git, progress, _provider_builder(), dry_run, sleep)
+        return _gitlab(environ, settings, root, git, progress, _provider_builder(), dry_run, sleep, store)
     if platform is CIPlatform.JENKINS:
         from mochi.ci_jenkins import JenkinsRun, run_jenkins
         from mochi.events.gitlab import gitlab_token
@@ -63,6 +67,8 @@ def other_ci(
             json_path=params.get("json_output"),
             dry_run=dry_run,
             sleep=sleep,
+            templates=store.templates,
+            recorder=store.recorder,
         )
         return run_jenkins(change, settings, run)
     raise UsageError(
@@ -103,6 +109,7 @@ def _gitlab(
     build_provider: Callable[[Any], Any],
     dry_run: bool,
     sleep: Callable[[float], None] | None,
+    store: Any,
 ) -> int:
     from mochi.ci_gitlab import GitLabRun, run_gitlab
     from mochi.events.gitlab import gitlab_event
@@ -122,5 +129,8 @@ def _gitlab(
         build_provider=build_provider,
         progress=progress,
         dry_run=dry_run,
+        project=event.project_id,
+        templates=store.templates,
+        recorder=store.recorder,
     )
     return run_gitlab(event, settings, run)

@@ -25,6 +25,7 @@ from mochi.errors import UsageError
 if TYPE_CHECKING:
     from mochi.ci_github import GitHubRun
     from mochi.settings import Settings
+    from mochi.store.session import ReviewStore
 
 _PR_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
 _SETTING_FLAGS = ("provider", "model", "fail_on")
@@ -47,10 +48,15 @@ def _git(path: Path) -> Any:
         return None  # no checkout: the diff comes from the API
 
 
-def _settings(environ: Mapping[str, str], flags: Mapping[str, Any], config: Path) -> Settings:
+def _settings(
+    environ: Mapping[str, str], flags: Mapping[str, Any], config: Path, *, in_ci: bool, record: bool
+) -> ReviewStore:
+    """Settings with the record's default model and stored templates, and the recorder (in CI only
+    when a database URL is given)."""
     from mochi.settings import load
+    from mochi.store.session import open_for_review
 
-    return load(environ, flags, config)[0]
+    return open_for_review(*load(environ, flags, config), in_ci=in_ci, record=record)
 
 
 def _run(
@@ -173,7 +179,9 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str]) -> int:
     root = Path(environ.get("GITHUB_WORKSPACE") or Path.cwd())
     git = _git(root)
     flags = {k: params.get(k) for k in _SETTING_FLAGS}
-    settings = _settings(environ, flags, root / CONFIG_FILE)
+    dry_run = bool(params.get("dry_run"))
+    store = _settings(environ, flags, root / CONFIG_FILE, in_ci=True, record=not dry_run)
+    settings = store.settings
     event = parse_event(name, payload, review_drafts=settings.review_drafts)
     repo = event.repository or environ.get("GITHUB_REPOSITORY") or ""
     run = _run(
@@ -183,15 +191,16 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str]) -> int:
         settings=settings,
         environ=environ,
         json_path=params.get("json_output"),
-        dry_run=bool(params.get("dry_run")),
+        dry_run=dry_run,
         check_run=True,
     )
+    run.templates, run.recorder = store.templates, store.recorder
     if event.base_is_trusted and event.pull is not None:
         # pull_request_target: settings and templates from the base commit, never the PR's
         trusted = base_branch_files(
             git, run.client, repo, event.pull.base_sha, Path(tempfile.mkdtemp("-mochi-base"))
         )
-        settings = _settings(environ, flags, trusted / CONFIG_FILE)
+        settings = _settings(environ, flags, trusted / CONFIG_FILE, in_ci=True, record=False).settings
         run.templates_root = trusted
     return run_event(event, settings, run)
 
@@ -209,7 +218,10 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
     git = _git(root)
     if git is not None:
         root = Path(git.toplevel())
-    settings = _settings(environ, flags, Path(params.get("config_path") or root / CONFIG_FILE))
+    dry_run = bool(params.get("dry_run"))
+    config = Path(params.get("config_path") or root / CONFIG_FILE)
+    store = _settings(environ, flags, config, in_ci=False, record=not dry_run)
+    settings = store.settings
     run = _run(
         repo=repo,
         root=root,
@@ -217,9 +229,10 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
         settings=settings,
         environ=environ,
         json_path=None,
-        dry_run=bool(params.get("dry_run")),
+        dry_run=dry_run,
         check_run=False,
     )
+    run.templates, run.recorder = store.templates, store.recorder
     pull = fetch_pull(run.client, repo, number)
     code = run_pull_request(pull, settings, run, full_review=True)
     run.stdout.write(f"mochi: findings written to {run.json_path}\n")
