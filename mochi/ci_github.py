@@ -287,8 +287,22 @@ def _post_review(
             run.urls["review_url"] = result.url
         if result.moved_after_422:
             run.actions.warning("GitHub refused the inline comments; they are in the review body instead")
+        if run.recorder is not None:
+            _record_posted(run, pull.number, result)
 
     _attempt(run, "review", post)
+
+
+def _record_posted(run: GitHubRun, number: int, result: gh_review.PostedReview) -> None:
+    """Where each finding was posted, for the record (a failure to read it back only costs a warning)."""
+    assert run.recorder is not None
+    try:
+        where = gh_review.posted_comments(run.client, run.repo, number, result)
+    except GitHubAPIError as exc:
+        logger.warning("could not read back the posted comments for the record: %s", exc)
+        return
+    for fingerprint, (comment_id, url) in where.items():
+        run.recorder.posted(fingerprint, comment_id=comment_id, url=url or None)
 
 
 def _post_summary(

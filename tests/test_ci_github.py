@@ -435,3 +435,17 @@ def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr:
     assert listing.returncode == 0, listing.stderr
     (row,) = json.loads(listing.stdout)["reviews"]
     assert (row["repository"], row["pr_number"], row["status"]) == (REPO, 7, "COMPLETED")
+    # every recorded finding says where it was posted: the inline comment, or the review's body
+    shown = subprocess.run(
+        [sys.executable, "-m", "mochi", "reviews", "comments", str(row["id"]), "--json"],
+        env={**os.environ, "MOCHI_DATABASE_URL": f"sqlite:///{db}"},
+        capture_output=True,
+        text=True,
+    )
+    assert shown.returncode == 0, shown.stderr
+    comments = json.loads(shown.stdout)["comments"]
+    inline = [c for c in comments if c["path"] == PATH and c["line"] == 23]
+    assert inline and inline[0]["posted_url"] == (
+        f"https://github.com/{REPO}/pull/7#discussion_r{inline[0]['posted_comment_id']}"
+    )
+    assert all(c["posted_comment_id"] for c in comments), comments

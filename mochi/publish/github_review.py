@@ -17,7 +17,7 @@ from typing import Any, Literal
 from mochi.errors import GitHubAPIError
 from mochi.models import Anchor, FileDiff, Finding, Review, Severity
 from mochi.publish.github_client import GitHubClient
-from mochi.publish.github_markers import fingerprint_marker
+from mochi.publish.github_markers import fingerprint_marker, fingerprints_in
 from mochi.publish.markdown import _fenced, code, escape, location
 
 logger = logging.getLogger(__name__)
@@ -92,6 +92,8 @@ class PostedReview:
     inline: int
     in_body: int
     moved_after_422: bool = False
+    id: int | None = None
+    body: str = ""  # as GitHub stored it: the markers of the findings that went into the body
 
 
 def plan_review(
@@ -131,14 +133,41 @@ def post_review(client: GitHubClient, repo: str, number: int, plan: ReviewPlan) 
     path = f"/repos/{repo}/pulls/{number}/reviews"
     try:
         data = client.post(path, plan.payload())
-        return PostedReview(_url(data), len(plan.inline), len(plan.body_findings))
+        return PostedReview(_url(data), len(plan.inline), len(plan.body_findings), **_ident(data))
     except GitHubAPIError as exc:
         if exc.status != 422:
             raise
         logger.warning("GitHub refused the review (%s); posting it with every comment in the body", exc)
         own_pr = any("request changes" in e.lower() for e in (*exc.errors, exc.message))
         data = client.post(path, plan.payload(all_in_body=True, event="COMMENT" if own_pr else None))
-        return PostedReview(_url(data), 0, len(plan.findings), moved_after_422=True)
+        return PostedReview(_url(data), 0, len(plan.findings), moved_after_422=True, **_ident(data))
+
+
+def posted_comments(
+    client: GitHubClient, repo: str, number: int, posted: PostedReview
+) -> dict[str, tuple[int, str]]:
+    """Fingerprint -> (comment id, URL) for everything this review posted.
+
+    Inline findings are matched through the markers in the review's comments; findings that went
+    into the review body are the review itself.
+    """
+    if posted.id is None:
+        return {}
+    where: dict[str, tuple[int, str]] = {}
+    for fp in fingerprints_in(posted.body):
+        where[fp] = (posted.id, posted.url or "")
+    for c in client.paginate(f"/repos/{repo}/pulls/{number}/reviews/{posted.id}/comments"):
+        if isinstance(c, dict) and c.get("id") is not None:
+            for fp in fingerprints_in(str(c.get("body") or "")):
+                where[fp] = (int(c["id"]), str(c.get("html_url") or ""))
+    return where
+
+
+def _ident(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        return {}
+    review_id = data.get("id")
+    return {"id": int(review_id) if review_id is not None else None, "body": str(data.get("body") or "")}
 
 
 def _url(data: Any) -> str | None:

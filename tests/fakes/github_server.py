@@ -334,6 +334,15 @@ class FakeGitHub(FakeService):
         number = int(args["issue_number"])
         return self._page(request, [c for c in self.issue_comments if c["_issue"] == number])
 
+    def _pulls_list_comments_for_review(self, request: Request, args: dict[str, str]) -> Reply:
+        review_id = int(args["review_id"])
+        items = [
+            {k: v for k, v in c.items() if k != "_pr"}
+            for c in self.review_comments
+            if c.get("pull_request_review_id") == review_id
+        ]
+        return self._page(request, items)
+
     def _pulls_create_review(self, request: Request, args: dict[str, str]) -> Reply:
         number = int(args["pull_number"])
         body = request.body or {}
@@ -363,8 +372,10 @@ class FakeGitHub(FakeService):
         )
         for c in body.get("comments") or []:
             comment = self._template("pulls/list-review-comments")
+            comment_id = self._id()
             comment.update(
-                id=self._id(),
+                id=comment_id,
+                html_url=f"https://github.com/{self.full_name}/pull/{number}#discussion_r{comment_id}",
                 pull_request_review_id=review_id,
                 path=c["path"],
                 line=c.get("line"),
