@@ -134,6 +134,9 @@ def review_merge_request(
             drafts=settings.gitlab_draft_notes,
             incremental_from=since,
         )
+        if run.recorder is not None:
+            for fingerprint, note_id in report.note_ids.items():
+                run.recorder.posted(fingerprint, comment_id=note_id)
         verb = "created" if report.summary_created else "updated"
         run.progress(
             f"posted {report.posted} discussion(s) on !{iid}"

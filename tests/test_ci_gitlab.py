@@ -155,12 +155,28 @@ def test_mochi_ci_as_a_process_dispatches_to_gitlab(scenario: Scenario, tmp_path
         serve(gl, s)
         ollama.enqueue_chat(answer(("src/App.java", 5, "total now subtracts.")))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "MOCHI_", "CHANGE_"))}
-        env.update(gitlab_env(gl, s, s.head, ollama), MOCHI_DATA_DIR=str(tmp_path / "data"))
+        db = f"sqlite:///{tmp_path / 'record.db'}"
+        env.update(
+            gitlab_env(gl, s, s.head, ollama), MOCHI_DATA_DIR=str(tmp_path / "data"), MOCHI_DATABASE_URL=db
+        )
         proc = subprocess.run(
             [sys.executable, "-m", "mochi", "ci"], cwd=s.repo.path, env=env, capture_output=True, text=True
         )
         assert proc.returncode == 0, proc.stderr
-        assert [n["position"]["new_line"] for n in _mochi_notes(gl)] == [5]
+        notes = _mochi_notes(gl)
+        assert [n["position"]["new_line"] for n in notes] == [5]
         assert len([n for n in gl.notes(IID) if n["type"] is None]) == 1
     assert "job-token-value" not in proc.stdout + proc.stderr
     assert gl.token not in proc.stdout + proc.stderr
+    # the run is in the record, with the note each finding was posted as
+    listed = subprocess.run(
+        [sys.executable, "-m", "mochi", "reviews", "list", "--json"], env=env, capture_output=True, text=True
+    )
+    (row,) = json.loads(listed.stdout)["reviews"]
+    assert (row["pr_number"], row["status"]) == (IID, "COMPLETED")
+    shown = subprocess.run(
+        [sys.executable, "-m", "mochi", "reviews", "comments", str(row["id"]), "--json"],
+        env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    posted = {c["line"]: c["posted_comment_id"] for c in json.loads(shown.stdout)["comments"]}
+    assert posted[5] == str(notes[0]["id"])

@@ -54,6 +54,7 @@ class PublishReport:
     unanchored: list[Finding] = field(default_factory=list)
     summary_note_id: int | None = None
     summary_created: bool = False
+    note_ids: dict[str, str] = field(default_factory=dict)  # fingerprint -> the note that carries it
 
 
 def _is_position_error(exc: GitLabAPIError) -> bool:
@@ -113,9 +114,11 @@ class GitLabMergeRequest:
             else:
                 inline.append((finding, position))
         for finding, position in inline:
-            if self._post_inline(finding, position, drafts=drafts):
+            note_id = self._post_inline(finding, position, drafts=drafts)
+            if note_id is not None:
                 report.posted += 1
                 state.fingerprints.add(finding.fingerprint)
+                report.note_ids[finding.fingerprint] = note_id
             else:
                 report.unanchored.append(finding)
         if drafts and (report.posted or state.draft_fingerprints):
@@ -139,16 +142,22 @@ class GitLabMergeRequest:
             note = self.client.post(f"{self.path}/notes", {"body": body})
             report.summary_note_id = int(note["id"])
             report.summary_created = True
+        for finding in report.unanchored:
+            if finding.fingerprint:
+                report.note_ids.setdefault(finding.fingerprint, str(report.summary_note_id))
         return report
 
-    def _post_inline(self, finding: Finding, position: dict[str, Any], *, drafts: bool) -> bool:
-        """Create the discussion (or draft note); False when GitLab refuses its position."""
+    def _post_inline(self, finding: Finding, position: dict[str, Any], *, drafts: bool) -> str | None:
+        """Create the discussion (or draft note) and return its note's id; None when GitLab refuses
+        its position."""
         body = inline_body(finding) + "\n\n" + fingerprint_marker(finding.fingerprint)
         try:
             if drafts:
-                self.client.post(f"{self.path}/draft_notes", {"note": body, "position": position})
-            else:
-                self.client.post(f"{self.path}/discussions", {"body": body, "position": position})
+                draft = self.client.post(f"{self.path}/draft_notes", {"note": body, "position": position})
+                return str((draft or {}).get("id", ""))
+            discussion = self.client.post(f"{self.path}/discussions", {"body": body, "position": position})
+            notes = (discussion or {}).get("notes") or [{}]
+            return str(notes[0].get("id") or (discussion or {}).get("id", ""))
         except GitLabAPIError as exc:
             if not _is_position_error(exc):
                 raise
@@ -158,5 +167,4 @@ class GitLabMergeRequest:
                 finding.line,
                 exc.detail,
             )
-            return False
-        return True
+            return None
