@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from mochi.diff.gitlab_source import MRVersion
 from mochi.models import Finding, Review, Severity
-from mochi.publish.markdown import code, counts_line, escape, location
+from mochi.publish.markdown import code, compliance_table, counts_line, escape, location
 
 _ICON = {Severity.CRITICAL: "🔴", Severity.HIGH: "🟠", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}
 
@@ -54,6 +54,9 @@ def summary_body(
         out += ["### Key concerns", "", *(f"- {escape(c)}" for c in s.key_concerns), ""]
     if s.recommendations:
         out += ["### Recommendations", "", *(f"- {escape(r)}" for r in s.recommendations), ""]
+    table = compliance_table(review)  # the Jira tickets' acceptance criteria
+    if table:
+        out += [*table, ""]
     if unanchored:
         out += ["### Findings outside the diff's lines", ""]
         for f in unanchored:
