@@ -374,7 +374,8 @@ def test_review_pr_dry_run_posts_nothing(tmp_path: Path, pr: dict[str, Any]) -> 
         )
     assert proc.returncode == 0, proc.stderr
     assert "would post this review" in proc.stdout and "`b` may be zero" in proc.stdout
-    assert {r.method for r in gh.requests} == {"GET"}
+    # only reads: GETs, and the GraphQL query (a POST) that asks which threads are resolved
+    assert {r.method for r in gh.requests if r.path != "/graphql"} == {"GET"}
 
 
 def test_pull_request_target_takes_settings_from_the_base_branch(tmp_path: Path, pr: dict[str, Any]) -> None:
@@ -449,3 +450,21 @@ def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr:
         f"https://github.com/{REPO}/pull/7#discussion_r{inline[0]['posted_comment_id']}"
     )
     assert all(c["posted_comment_id"] for c in comments), comments
+
+
+def test_a_resolved_thread_is_marked_resolved_in_the_next_prompt(tmp_path: Path, pr: dict[str, Any]) -> None:
+    workspace = pr["repo"].path
+    with FakeGitHub.start(workspace, REPO) as gh, FakeOllama.start() as ollama:
+        gh.add_pull(7, base_ref="main", base_sha=pr["base"], head_sha=pr["head"])
+        ollama.enqueue_chat(answer((PATH, 23, "`b` may be zero.")))
+        first = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace)
+        assert first.returncode == 1, first.stderr
+        gh.resolved.add(gh.review_comments[0]["id"])  # a reviewer resolves mochi's thread
+        ollama.enqueue_chat(answer())
+        second = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace)
+        prompt = ollama.requests_to("/api/chat")[-1].body["messages"][-1]["content"]
+    assert second.returncode in (0, 1), second.stderr
+    assert gh.violations == []
+    line = next(ln for ln in prompt.splitlines() if "`b` may be zero" in ln)
+    assert f"{PATH}:23 [resolved], mochi:" in line
+    assert "do not reopen the resolved ones" in prompt

@@ -77,3 +77,10 @@ def test_broken_payloads_name_the_field() -> None:
     with pytest.raises(EventError, match=r"pull_request\.base\.sha"):
         parse_event("pull_request", broken)
     assert parse_event("schedule", {}).kind == "skip"
+
+
+def test_graphql_url_for_github_com_and_enterprise_server() -> None:
+    from mochi.context.github import graphql_url
+
+    assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
+    assert graphql_url("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"

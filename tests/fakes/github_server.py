@@ -131,6 +131,7 @@ class FakeGitHub(FakeService):
         self.pulls: dict[int, dict[str, Any]] = {}
         self.reviews: list[dict[str, Any]] = []
         self.review_comments: list[dict[str, Any]] = []
+        self.resolved: set[int] = set()  # ids of review comments whose thread a reviewer resolved
         self.issue_comments: list[dict[str, Any]] = []
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.check_run_updates: list[dict[str, Any]] = []
@@ -181,6 +182,8 @@ class FakeGitHub(FakeService):
 
     def _route(self, request: Request) -> Callable[[Request], Reply] | None:
         path = request.path
+        if request.method == "POST" and path in ("/graphql", "/api/graphql"):
+            return self._graphql
         for method, pattern, op_id in _ROUTES:
             m = pattern.match(path)
             if method == request.method and m:
@@ -333,6 +336,29 @@ class FakeGitHub(FakeService):
     def _issues_list_comments(self, request: Request, args: dict[str, str]) -> Reply:
         number = int(args["issue_number"])
         return self._page(request, [c for c in self.issue_comments if c["_issue"] == number])
+
+    def _graphql(self, request: Request) -> Reply:
+        """GitHub's GraphQL API, for the one query mochi sends: a PR's review threads, resolved or not.
+
+        The answer has the shape of GitHub's schema (PullRequest.reviewThreads: PullRequestReviewThread
+        with isResolved and comments.nodes.databaseId)."""
+        body = request.body if isinstance(request.body, dict) else {}
+        query, variables = str(body.get("query") or ""), body.get("variables") or {}
+        if "reviewThreads" not in query or not {"owner", "name", "number"} <= set(variables):
+            self.violations.append(f"graphql: unexpected query {query[:80]!r} {variables!r}")
+            return Reply(200, {"errors": [{"message": "Field doesn't exist"}]})
+        threads: dict[int, list[int]] = {}
+        for c in self.review_comments:
+            if c["_pr"] == int(variables["number"]):
+                root = c.get("in_reply_to_id") or c["id"]
+                threads.setdefault(int(root), []).append(int(c["id"]))
+        nodes = [
+            {"isResolved": root in self.resolved, "comments": {"nodes": [{"databaseId": i} for i in ids]}}
+            for root, ids in threads.items()
+        ]
+        page = {"hasNextPage": False, "endCursor": None}
+        data = {"repository": {"pullRequest": {"reviewThreads": {"pageInfo": page, "nodes": nodes}}}}
+        return Reply(200, {"data": data})
 
     def _pulls_list_comments_for_review(self, request: Request, args: dict[str, str]) -> Reply:
         review_id = int(args["review_id"])
