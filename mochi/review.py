@@ -233,6 +233,19 @@ def execute(
             # the chosen provider failed and the review will exit 3: a retry should run it again
             failed=provider_error is not None and (settings.provider_explicit or in_ci),
         )
+    error = outcome.provider_error
+    strict = settings.provider_explicit or in_ci
+    hint = ""
+    if error is not None and not strict:
+        hint = (
+            str(error)
+            if isinstance(error, ModelNotFoundError)
+            else f"no LLM pass: Ollama is not reachable at {settings.ollama_host}. "
+            "Start `ollama serve`, set OLLAMA_HOST, or choose another provider with --provider."
+        )
+        if settings.format != "text":
+            # a JSON or SARIF consumer learns that the model did not run (a terminal has stderr)
+            review = review.model_copy(update={"notices": (*review.notices, hint)})
     failed_outputs: list[str] = []
     for fmt, path in specs:
         try:
@@ -250,15 +263,8 @@ def execute(
         raise PublishError("; ".join(failed_outputs) + f". The review was saved to {fallback} instead.")
     error = outcome.provider_error
     if error is not None:
-        strict = settings.provider_explicit or in_ci
         if strict:
             raise error
-        hint = (
-            str(error)
-            if isinstance(error, ModelNotFoundError)
-            else f"no LLM pass: Ollama is not reachable at {settings.ollama_host}. "
-            "Start `ollama serve`, set OLLAMA_HOST, or choose another provider with --provider."
-        )
         progress(hint + " (built-in checks only)")
     if settings.fail_on is not None and findings_mod.at_or_above(review.findings, settings.fail_on):
         return 1

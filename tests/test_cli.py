@@ -183,6 +183,8 @@ def test_default_ollama_down_still_reviews_with_builtin_checks(spring_change: Gi
     assert out["stats"]["llm_calls"] == 0
     notice = [ln for ln in proc.stderr.splitlines() if "ollama serve" in ln]
     assert len(notice) == 1 and "OLLAMA_HOST" in notice[0]
+    # the JSON says so too: a consumer can tell that no model looked at the change
+    assert any("ollama serve" in n for n in out["notices"])
 
 
 def test_chosen_provider_down_is_exit_3_after_the_results_are_written(

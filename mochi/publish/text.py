@@ -184,7 +184,8 @@ def render_text(review: Review, diff: Diff, *, color: bool, read_line: ReadLine 
         out.append(_clean(review.target.title))
     out.append("")
     for notice in review.notices:
-        out += [paint("note: ", "yellow") + line.strip() for line in _wrap(notice, "")]
+        first, *rest = _wrap(notice, "      ")
+        out += [paint("note: ", "yellow") + first.strip(), *rest]
     if review.notices:
         out.append("")
     by_file: dict[str, list[Finding]] = {}
