@@ -347,76 +347,16 @@ def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> N
             click.echo(f"{key:<{width}}  {shown:<30}  {origin.get(key, 'default')}")
 
 
-# --------------------------------------------------------------------------- rules
+# --------------------------------------------------------------------------- the other commands
+# Their modules import only click at load time; each command imports what it needs when it runs.
 
+from mochi.commands import github as _github_commands  # noqa: E402 (mochi ci)
+from mochi.commands import rules as _rules_commands  # noqa: E402
+from mochi.commands.store import register as _register_store  # noqa: E402 (the review record)
 
-@main.group()
-def rules() -> None:
-    """The built-in checks."""
-
-
-@rules.command("list")
-@click.option(
-    "--repo", type=click.Path(file_okay=False, path_type=Path), help="Apply this repository's .mochi.toml."
-)
-@click.option("--language", help="Only rules for this language (java, javascript, typescript, tsx, rust).")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("--verbose", "-v", is_flag=True, help="Show each rule's documentation.")
-def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: bool) -> None:
-    """List the built-in rules, with the severity and state this repository's settings give them."""
-    import json
-
-    from mochi.diff.git import Git
-    from mochi.errors import NotARepositoryError
-    from mochi.providers.builtin import ANY_LANGUAGE, RULES
-    from mochi.settings import CONFIG_FILE, load
-
-    with _errors():
-        root = repo or Path.cwd()
-        with contextlib.suppress(NotARepositoryError):
-            root = Path(Git(root).toplevel())
-        settings, _ = load(os.environ, {}, root / CONFIG_FILE)
-        rows: list[dict[str, Any]] = []
-        for rule in RULES.values():
-            if language and language not in rule.languages and ANY_LANGUAGE not in rule.languages:
-                continue
-            cfg = settings.rules.get(rule.id)
-            rows.append(
-                {
-                    "id": rule.id,
-                    "languages": list(rule.languages),
-                    "severity": (cfg.severity if cfg and cfg.severity else rule.severity).value,
-                    "type": rule.type.value,
-                    "category": rule.category,
-                    "enabled": settings.builtin and (cfg.enabled if cfg else True),
-                    "exclude": list(cfg.exclude) if cfg else [],
-                    "message": rule.message,
-                    "suggestion": rule.suggestion,
-                    "doc": rule.doc,
-                }
-            )
-        if as_json:
-            click.echo(json.dumps({"version": 1, "rules": rows}, indent=2))
-            return
-        width = max((len(r["id"]) for r in rows), default=10)
-        for r in rows:
-            state = "" if r["enabled"] else "  (disabled)"
-            click.echo(f"{r['id']:<{width}}  {r['severity']:<8}  {r['category']:<15}  {r['message']}{state}")
-            if verbose:
-                click.echo(f"{'':<{width}}  {r['doc']}")
-                if r["suggestion"]:
-                    click.echo(f"{'':<{width}}  fix: {r['suggestion']}")
-        click.echo(
-            f'\n{len(rows)} rules. Configure them in .mochi.toml: [rules."<id>"] enabled/severity/exclude.'
-        )
-
-
-from mochi.commands.store import register as _register_store  # noqa: E402 (issue 6: the record)
-
-_register_store(main)
-from mochi.commands import github as _github_commands  # noqa: E402 (issue 4: mochi ci on GitHub)
-
+main.add_command(_rules_commands.rules)
 main.add_command(_github_commands.ci)
+_register_store(main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
