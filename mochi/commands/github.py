@@ -127,7 +127,8 @@ def _run(
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
 def ci(**params: Any) -> None:
-    """Review the pull request or push of this GitHub Actions run, and post the results.
+    """Review this CI run's pull request, merge request or push and post the results (GitHub Actions,
+    GitLab CI, or a Jenkins multibranch build of a GitHub or GitLab change).
 
     \b
     Exit status: 0 ok (or nothing to review); 1 a finding at or above fail_on; 2 configuration;
