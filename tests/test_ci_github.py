@@ -468,3 +468,42 @@ def test_a_resolved_thread_is_marked_resolved_in_the_next_prompt(tmp_path: Path,
     line = next(ln for ln in prompt.splitlines() if "`b` may be zero" in ln)
     assert f"{PATH}:23 [resolved], mochi:" in line
     assert "do not reopen the resolved ones" in prompt
+
+
+def test_a_failed_pull_request_review_can_be_retried_from_the_record(
+    tmp_path: Path, pr: dict[str, Any]
+) -> None:
+    """The model is down in CI (exit 3, recorded FAILED); `mochi reviews retry ID` re-runs it in its row."""
+    workspace = pr["repo"].path
+    db = f"sqlite:///{tmp_path / 'record.db'}"
+    with FakeGitHub.start(workspace, REPO) as gh, FakeOllama.start() as ollama:
+        gh.add_pull(7, base_ref="main", base_sha=pr["base"], head_sha=pr["head"])
+        ollama.enqueue_error("chat", 500, "model runner crashed")
+        ollama.enqueue_error("chat", 500, "model runner crashed")
+        ollama.enqueue_error("chat", 500, "model runner crashed")
+        ollama.enqueue_error("chat", 500, "model runner crashed")
+        failed = run_ci(
+            tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace,
+            MOCHI_DATABASE_URL=db, MOCHI_PROVIDER="ollama", MOCHI_MAX_RETRIES="0",
+        )  # fmt: skip
+        assert failed.returncode == 3, failed.stderr
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("MOCHI_", "GITHUB_", "CI", "INPUT_"))}
+        env.update(
+            MOCHI_DATABASE_URL=db, GITHUB_TOKEN="ghs_secret_token_value", GITHUB_API_URL=gh.url,
+            OLLAMA_HOST=ollama.url,
+        )  # fmt: skip
+
+        def mochi_cli(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "mochi", *args], cwd=workspace, env=env, capture_output=True, text=True
+            )
+
+        (row,) = json.loads(mochi_cli("reviews", "list", "--json").stdout)["reviews"]
+        assert row["status"] == "FAILED"
+        ollama.enqueue_chat(answer((PATH, 23, "`b` may be zero.")))
+        retried = mochi_cli("reviews", "retry", str(row["id"]))
+        assert retried.returncode in (0, 1), retried.stderr
+        shown = json.loads(mochi_cli("reviews", "show", str(row["id"]), "--json").stdout)["review"]
+    assert (shown["status"], shown["attempts"]) == ("COMPLETED", 2)
+    assert any("`b` may be zero" in c["body"] for c in gh.review_comments)
+    assert len(json.loads(mochi_cli("reviews", "list", "--json").stdout)["reviews"]) == 1

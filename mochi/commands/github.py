@@ -49,14 +49,20 @@ def _git(path: Path) -> Any:
 
 
 def _settings(
-    environ: Mapping[str, str], flags: Mapping[str, Any], config: Path, *, in_ci: bool, record: bool
+    environ: Mapping[str, str],
+    flags: Mapping[str, Any],
+    config: Path,
+    *,
+    in_ci: bool,
+    record: bool,
+    resume_id: int | None = None,
 ) -> ReviewStore:
     """Settings with the record's default model and stored templates, and the recorder (in CI only
-    when a database URL is given)."""
+    when a database URL is given; `resume_id` re-runs a recorded review in its own row)."""
     from mochi.settings import load
     from mochi.store.session import open_for_review
 
-    return open_for_review(*load(environ, flags, config), in_ci=in_ci, record=record)
+    return open_for_review(*load(environ, flags, config), in_ci=in_ci, record=record, resume_id=resume_id)
 
 
 def _run(
@@ -221,7 +227,8 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
         root = Path(git.toplevel())
     dry_run = bool(params.get("dry_run"))
     config = Path(params.get("config_path") or root / CONFIG_FILE)
-    store = _settings(environ, flags, config, in_ci=False, record=not dry_run)
+    resume_id = click.get_current_context().meta.get("mochi.retry_of")  # `mochi reviews retry`
+    store = _settings(environ, flags, config, in_ci=False, record=not dry_run, resume_id=resume_id)
     settings = store.settings
     run = _run(
         repo=repo,

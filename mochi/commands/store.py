@@ -402,6 +402,9 @@ def retry_params(data: dict[str, Any]) -> dict[str, Any]:
         )
     elif kind == "diff_file" and options.get("diff_file"):
         params.update(repo=Path(repo), diff_file=options["diff_file"])
+    elif kind == "pull_request" and "/pull/" in str(target.get("url") or "") and data.get("pr_number"):
+        # a GitHub pull request: review it again through the API (GITHUB_TOKEN), like `review --pr`
+        params.update(pr=f"{data['repository']}#{data['pr_number']}")
     elif kind == "diff_file":
         raise UsageError(
             f"review {data['id']} read its diff from stdin, which cannot be read again: pipe it again"
