@@ -136,10 +136,32 @@ class ContextBuilder:
         )  # fmt: skip
         instructions = "\n\n".join(p for p in parts if p)
         frameworks = self.detection.frameworks
-        return extra.model_copy(update={"frameworks": frameworks, "instructions": instructions})
+        context = extra.model_copy(update={"frameworks": frameworks, "instructions": instructions})
+        return _redact_context(context)
 
     def frameworks_for(self, path: str) -> tuple[str, ...]:
         return self.detection.for_file(path) if self.detection is not None else ()
+
+
+def _redact_context(context: Context) -> Context:
+    """Secrets pasted into a ticket or the repository's instructions do not reach the model either."""
+    from mochi.diff.redact import redact_text
+
+    scanner = _secret_scanner()
+    instructions, _ = redact_text(context.instructions, scanner)
+    tickets = []
+    for t in context.tickets:
+        description, _ = redact_text(t.description, scanner)
+        criteria = tuple(redact_text(c, scanner)[0] for c in t.acceptance_criteria)
+        tickets.append(t.model_copy(update={"description": description, "acceptance_criteria": criteria}))
+    return context.model_copy(update={"instructions": instructions, "tickets": tuple(tickets)})
+
+
+@lru_cache(maxsize=1)
+def _secret_scanner() -> Any:
+    from mochi.providers.builtin import RULES, BuiltinReviewer
+
+    return BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
 
 
 def _renderer(root: Path, stored: Mapping[str, str] | None = None) -> PromptRenderer:
@@ -157,9 +179,8 @@ def _checker(settings: Settings) -> Any:
 def make_redactor() -> pipeline.Redactor:
     """Hide secrets from the model with the built-in secrets rules, whatever `builtin` says."""
     from mochi.diff.redact import redact_secrets
-    from mochi.providers.builtin import RULES, BuiltinReviewer
 
-    scanner = BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
+    scanner = _secret_scanner()
     return lambda diff: redact_secrets(diff, scanner)
 
 

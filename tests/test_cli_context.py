@@ -164,3 +164,24 @@ def test_a_stored_jira_integration_feeds_the_review(refund_branch: GitRepo, tmp_
     assert "PAY-142: Refunds for card payments" in proc.stdout
     assert all(f"- {c}" in proc.stdout for c in CRITERIA)
     assert TOKEN not in proc.stdout + proc.stderr
+
+
+def test_a_secret_pasted_into_a_ticket_never_reaches_the_model(refund_branch: GitRepo) -> None:
+    key = "AKIA" + "Q3R7XN2PLM5KD8ZW"  # assembled: no credential-shaped literal in this file
+    issue = cloud_issue(
+        "PAY-142",
+        "Refunds for card payments",
+        adf_doc(
+            adf_paragraph(f"Staging uses the access key {key} for the refund bucket."),
+            adf_heading("Acceptance criteria"),
+            adf_bullets(*CRITERIA),
+        ),
+    )
+    with _jira() as jira:
+        jira.add(issue)
+        proc = mochi("prompt", "--base", "main", cwd=refund_branch.path, env=_env(jira.url))
+    assert proc.returncode == 0, proc.stderr
+    assert "PAY-142: Refunds for card payments" in proc.stdout
+    assert key not in proc.stdout
+    assert "[secret redacted by mochi]" in proc.stdout
+    assert all(f"- {c}" in proc.stdout for c in CRITERIA)

@@ -90,3 +90,24 @@ def redact_secrets(diff: Diff, scanner: SecretScanner) -> tuple[Diff, int]:
         files.append(f.model_copy(update={"hunks": hunks}))
     count = sum(len(m) for m in flagged.values())
     return diff.model_copy(update={"files": tuple(files)}), count
+
+
+def redact_text(text: str, scanner: SecretScanner, *, path: str = "context.md") -> tuple[str, int]:
+    """`text` (a ticket, the repository's instructions) with its secret-holding lines redacted."""
+    if not text:
+        return text, 0
+    lines = text.split("\n")
+    hunk = Hunk(
+        old_start=0,
+        old_len=0,
+        new_start=1,
+        new_len=len(lines),
+        lines=tuple(
+            Line(kind=LineKind.ADDED, old_no=None, new_no=i + 1, text=t) for i, t in enumerate(lines)
+        ),
+    )
+    synth = Diff(files=(FileDiff(path=path, change=ChangeKind.ADDED, hunks=(hunk,)),))
+    redacted, count = redact_secrets(synth, scanner)
+    if not count:
+        return text, 0
+    return "\n".join(ln.text for ln in redacted.files[0].hunks[0].lines), count
