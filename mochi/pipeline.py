@@ -34,10 +34,6 @@ from mochi.providers.base import Provider
 
 logger = logging.getLogger(__name__)
 
-# Diff characters per prompt: about 17k tokens, which fits the context window of the small
-# local models we default to alongside the instructions and the answer.
-PROMPT_BUDGET_CHARS = 60_000
-
 ReadFile = Callable[[str], "str | None"]
 
 
@@ -144,15 +140,13 @@ def run(
     frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
     redactor: Redactor | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
-    prompt_budget_chars: int = PROMPT_BUDGET_CHARS,
     budget: Budget | None = None,
     concurrency: int = 1,
 ) -> Outcome:
     """Review `target` and hand the Review to each publisher; see the module docstring.
 
     `budget` splits the model's context window (default: `build_budget(provider)`); the diff is
-    sent in as many chunks as it needs, `concurrency` at a time. `prompt_budget_chars` is
-    no longer used (the token budget replaced it) and is kept for callers that pass it.
+    sent in as many chunks as it needs, `concurrency` at a time.
     """
     started = time.monotonic()
     diff = diff_source(target)

@@ -14,8 +14,6 @@ from typing import Any
 import anthropic
 
 from mochi.errors import (
-    ModelNotFoundError,
-    ProviderAuthError,
     ProviderError,
     ProviderResponseError,
     ProviderUnreachableError,
@@ -24,10 +22,9 @@ from mochi.models import Completion, Prompt
 from mochi.providers.base import (
     REVIEW_TOOL,
     ProviderTimeoutError,
-    ServerBusyError,
     error_detail,
-    parse_retry_after,
     scrub,
+    status_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -107,18 +104,14 @@ class AnthropicProvider:
         if isinstance(exc, anthropic.APIStatusError):
             status = exc.status_code
             detail = scrub(error_detail(exc.body, exc.message), self._client.api_key)
-            if status in (401, 403):
-                return ProviderAuthError(
-                    f"Anthropic rejected the API key ({status}): set ANTHROPIC_API_KEY to a valid key"
-                )
-            if status == 404:
-                return ModelNotFoundError(
-                    f"model '{self.model}' is not available at Anthropic: {detail}. Check --model"
-                )
-            if status in (408, 409, 429) or status >= 500:
-                retry_after = parse_retry_after(exc.response.headers)
-                return ServerBusyError(f"Anthropic answered {status}: {detail}", retry_after=retry_after)
-            return ProviderResponseError(f"Anthropic rejected the request ({status}): {detail}")
+            return status_error(
+                "Anthropic",
+                status,
+                detail,
+                key_env="ANTHROPIC_API_KEY",
+                not_found=f"model '{self.model}' is not available at Anthropic: {detail}. Check --model",
+                headers=exc.response.headers,
+            )
         return ProviderResponseError(f"Anthropic sent an answer mochi cannot read: {exc}")
 
 

@@ -19,7 +19,14 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from mochi.errors import ProviderUnreachableError, RateLimitedError
+from mochi.errors import (
+    ModelNotFoundError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderResponseError,
+    ProviderUnreachableError,
+    RateLimitedError,
+)
 from mochi.models import Completion, Prompt
 
 # The one tool name / schema name the hosted providers are asked to fill in.
@@ -118,3 +125,27 @@ def error_code(body: object) -> str | None:
         if isinstance(obj.get(key), str):
             return str(obj[key])
     return None
+
+
+def status_error(
+    label: str,
+    status: int,
+    detail: str,
+    *,
+    key_env: str,
+    not_found: str,
+    headers: Mapping[str, str] | None,
+) -> ProviderError:
+    """The error for an HTTP status from a hosted model API (OpenAI, Azure, Anthropic).
+
+    `detail` is the server's message with any key already scrubbed; `not_found` is the whole
+    message for a 404 (each service names the model its own way).
+    """
+    if status in (401, 403):
+        # The server's text can quote part of the key: leave it out entirely.
+        return ProviderAuthError(f"{label} rejected the API key ({status}): set {key_env} to a valid key")
+    if status == 404:
+        return ModelNotFoundError(not_found)
+    if status in (408, 409, 429) or status >= 500:
+        return ServerBusyError(f"{label} answered {status}: {detail}", retry_after=parse_retry_after(headers))
+    return ProviderResponseError(f"{label} rejected the request ({status}): {detail}")

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from openai.types.shared_params import ResponseFormatJSONSchema
 
 from mochi.errors import (
-    ModelNotFoundError,
     ProviderAuthError,
     ProviderError,
     ProviderResponseError,
@@ -27,11 +26,10 @@ from mochi.models import Completion, Prompt
 from mochi.providers.base import (
     REVIEW_TOOL,
     ProviderTimeoutError,
-    ServerBusyError,
     error_code,
     error_detail,
-    parse_retry_after,
     scrub,
+    status_error,
 )
 
 logger = logging.getLogger(__name__)
@@ -126,23 +124,18 @@ class OpenAIProvider:
         if isinstance(exc, openai.APIStatusError):
             status = exc.status_code
             detail = scrub(error_detail(exc.body, exc.message), self._client.api_key)
-            if status in (401, 403):
-                # The server's text can quote part of the key: leave it out entirely.
-                return ProviderAuthError(
-                    f"{self._label} rejected the API key ({status}): set {self._key_env} to a valid key"
-                )
-            if status == 404:
-                return ModelNotFoundError(
-                    f"model '{self.model}' is not available at {self._label} ({where}): {detail}. "
-                    "Check --model" + (" (the Azure deployment name)" if self.name == "azure" else "")
-                )
             if status == 429 and error_code(exc.body) == "insufficient_quota":
                 return ProviderAuthError(
                     f"{self._label} says the account's quota is used up: check the plan and billing "
                     f"of the key in {self._key_env}"
                 )
-            if status in (408, 409, 429) or status >= 500:
-                retry_after = parse_retry_after(exc.response.headers)
-                return ServerBusyError(f"{self._label} answered {status}: {detail}", retry_after=retry_after)
-            return ProviderResponseError(f"{self._label} rejected the request ({status}): {detail}")
+            return status_error(
+                self._label,
+                status,
+                detail,
+                key_env=self._key_env,
+                not_found=f"model '{self.model}' is not available at {self._label} ({where}): {detail}. "
+                "Check --model" + (" (the Azure deployment name)" if self.name == "azure" else ""),
+                headers=exc.response.headers,
+            )
         return ProviderResponseError(f"{self._label} sent an answer mochi cannot read: {exc}")
