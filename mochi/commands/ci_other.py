@@ -47,9 +47,9 @@ def other_ci(
     if platform is CIPlatform.GITLAB:
         return _gitlab(environ, settings, root, git, progress, _provider_builder(), dry_run, sleep, store)
     if platform is CIPlatform.JENKINS:
-        from mochi.ci_jenkins import JenkinsRun, run_jenkins
         from mochi.events.gitlab import gitlab_token
         from mochi.events.jenkins import jenkins_change
+        from mochi.platforms.jenkins import JenkinsRun, run_jenkins
 
         change = jenkins_change(environ)
         gl_token, _ = gitlab_token(environ)
@@ -111,9 +111,9 @@ def _gitlab(
     sleep: Callable[[float], None] | None,
     store: Any,
 ) -> int:
-    from mochi.ci_gitlab import GitLabRun, run_gitlab
     from mochi.events.gitlab import gitlab_event
-    from mochi.publish.gitlab_client import GitLabClient, make_http
+    from mochi.platforms.gitlab.client import GitLabClient, make_http
+    from mochi.platforms.gitlab.flow import GitLabRun, run_gitlab
 
     event = gitlab_event(environ)
     client = None

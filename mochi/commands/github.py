@@ -23,7 +23,7 @@ import click
 from mochi.errors import UsageError
 
 if TYPE_CHECKING:
-    from mochi.ci_github import GitHubRun
+    from mochi.platforms.github.flow import GitHubRun
     from mochi.settings import Settings
     from mochi.store.session import ReviewStore
 
@@ -76,10 +76,10 @@ def _run(
     dry_run: bool,
     check_run: bool,
 ) -> GitHubRun:
-    from mochi.ci_github import GitHubRun, default_json_path
     from mochi.cli import _progress, _provider_builder
-    from mochi.publish.actions import Actions
-    from mochi.publish.github_client import DEFAULT_API_URL, GitHubClient, make_http
+    from mochi.platforms.github.actions import Actions
+    from mochi.platforms.github.client import DEFAULT_API_URL, GitHubClient, make_http
+    from mochi.platforms.github.flow import GitHubRun, default_json_path
 
     api_url = environ.get("GITHUB_API_URL") or DEFAULT_API_URL
     token = _token(environ)
@@ -158,10 +158,10 @@ def ci(**params: Any) -> None:
 
 def github_ci(params: Mapping[str, Any], environ: Mapping[str, str]) -> int:
     """The body of `mochi ci` (GitHub), with the environment passed in."""
-    from mochi.ci_github import run_event
-    from mochi.ci_github_plan import base_branch_files
     from mochi.events.detect import CIPlatform, detect_platform
     from mochi.events.github import load_payload, parse_event
+    from mochi.platforms.github.flow import run_event
+    from mochi.platforms.github.plan import base_branch_files
     from mochi.settings import CONFIG_FILE
 
     if detect_platform(environ) in (CIPlatform.GITLAB, CIPlatform.JENKINS):
@@ -214,7 +214,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str]) -> int:
 
 def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapping[str, Any]) -> int:
     """`mochi review --pr owner/repo#N [--dry-run]`: review a PR from anywhere; post unless dry-run."""
-    from mochi.ci_github import fetch_pull, run_pull_request
+    from mochi.platforms.github.flow import fetch_pull, run_pull_request
     from mochi.settings import CONFIG_FILE
 
     match = _PR_SPEC.match(str(params["pr"]).strip())

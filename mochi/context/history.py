@@ -1,7 +1,7 @@
 """Earlier mochi findings on this change, so the model neither repeats itself nor reopens resolved points.
 
 The findings come from whoever knows them: the PR's review comments (their hidden fingerprint
-markers, read by mochi.context.github) or the store. `prior_findings` makes one tidy list of them
+markers, read by mochi.platforms.github.state) or the store. `prior_findings` makes one tidy list of them
 for the Context: only on files of this change (or on no file), one per fingerprint (resolved wins:
 a point the author resolved stays resolved), open ones first, at most `limit`.
 """

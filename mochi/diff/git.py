@@ -11,6 +11,7 @@ import os
 import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import IO
 
 from mochi.errors import BadRefError, NotARepositoryError, TargetError
 
@@ -86,6 +87,29 @@ class Git:
         if proc.returncode not in ok_codes:
             raise TargetError(f"`git {' '.join(args[:3])}` failed: {_summarise(proc.stderr)}")
         return proc.stdout.decode("utf-8", errors="replace")
+
+    def popen(
+        self, *args: str, stderr: int | IO[bytes] | None = subprocess.DEVNULL
+    ) -> subprocess.Popen[bytes]:
+        """Start `git <args>` as a long-lived process, for a protocol like `cat-file --batch`.
+
+        Its standard input and output are binary pipes the caller drives; the caller must close
+        stdin and wait for it. `stderr` is where git's complaints go (a pipe nobody reads could
+        fill up and stall git, hence DEVNULL unless the caller passes a file).
+        """
+        try:
+            return subprocess.Popen(
+                ["git", *args],
+                cwd=self.top,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                env=self._env,
+            )
+        except FileNotFoundError as exc:
+            raise TargetError(
+                "git is not installed or not on PATH: install git to review local changes"
+            ) from exc
 
     def returncode(self, *args: str) -> int:
         """Run `git <args>` and return only its exit status (for yes/no questions)."""

@@ -11,8 +11,9 @@ import pytest
 
 from mochi.errors import EventError
 from mochi.events.github import load_payload, parse_event
+from tests.fixtures_path import FIXTURES
 
-EVENTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "github" / "events"
+EVENTS = FIXTURES / "github" / "events"
 
 
 def payload(name: str) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def test_broken_payloads_name_the_field() -> None:
 
 
 def test_graphql_url_for_github_com_and_enterprise_server() -> None:
-    from mochi.context.github import graphql_url
+    from mochi.platforms.github.state import graphql_url
 
     assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
     assert graphql_url("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mochi.errors import GitHubAPIError
-from mochi.publish.github_client import GitHubClient, make_http
+from mochi.platforms.github.client import GitHubClient, make_http
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.http_fake import Reply
 from tests.gitrepo import GitRepo

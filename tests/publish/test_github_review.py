@@ -5,7 +5,7 @@ from __future__ import annotations
 from mochi import findings as findings_mod
 from mochi.diff.parse import parse_diff
 from mochi.models import Diff, Finding, Review, ReviewTarget, Severity, TargetKind
-from mochi.publish.github_review import PositionIndex, plan_review
+from mochi.platforms.github.review import PositionIndex, plan_review
 
 DIFF = """diff --git a/app.py b/app.py
 --- a/app.py

@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from mochi.diff.git import Git
-from mochi.diff.gitlab_source import api_mr_diff, latest_version
 from mochi.diff.sources import git_range
 from mochi.findings import finalize
 from mochi.models import Diff, Finding, Review, ReviewTarget, Severity, TargetKind
-from mochi.publish.gitlab import GitLabMergeRequest
-from mochi.publish.gitlab_client import GitLabAPIError, GitLabClient, make_http
+from mochi.platforms.gitlab.client import GitLabAPIError, GitLabClient, make_http
+from mochi.platforms.gitlab.diff import api_mr_diff, latest_version
+from mochi.platforms.gitlab.publish import GitLabMergeRequest
 from tests.fakes.gitlab_server import FakeGitLab
 from tests.fakes.http_fake import Reply
 from tests.gitlab_scenario import IID, Scenario, make_repo, serve

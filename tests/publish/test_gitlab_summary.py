@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from mochi.diff.gitlab_source import MRVersion
 from mochi.models import ComplianceStatus, CriterionVerdict, Review, ReviewTarget, Summary, TargetKind
-from mochi.publish.gitlab_summary import summary_body
+from mochi.platforms.gitlab.diff import MRVersion
+from mochi.platforms.gitlab.summary import summary_body
 
 
 def test_the_summary_note_shows_the_tickets_acceptance_criteria() -> None:

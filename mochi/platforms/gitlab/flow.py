@@ -16,16 +16,16 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mochi import findings as findings_mod
 from mochi import pipeline
-from mochi.diff import gitlab_source as gl_diff
 from mochi.diff.git import Git
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import RawDiff, git_range, has_commit
 from mochi.errors import MochiError, PublishError
 from mochi.events.gitlab import GitLabEvent
 from mochi.models import Anchor, Diff, Review, ReviewTarget, TargetKind
+from mochi.platforms.gitlab import diff as gl_diff
+from mochi.platforms.gitlab.client import GitLabClient
+from mochi.platforms.gitlab.publish import GitLabMergeRequest
 from mochi.publish.files import render, write_output
-from mochi.publish.gitlab import GitLabMergeRequest
-from mochi.publish.gitlab_client import GitLabClient
 from mochi.settings import Settings
 
 if TYPE_CHECKING:

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 from mochi.errors import GitHubAPIError
 from mochi.models import Finding, Review, Severity
-from mochi.publish.actions import Actions
-from mochi.publish.github_client import GitHubClient
+from mochi.platforms.github.actions import Actions
+from mochi.platforms.github.client import GitHubClient
 from mochi.publish.markdown import counts_line, escape
 
 logger = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Publish a review on a GitLab merge request: inline discussions and one sticky summary note.
 
 Like the GitHub publisher, it reads back what mochi posted before through hidden markers
-(mochi.publish.github_markers, shared so both platforms speak one format):
+(mochi.platforms.markers, shared so both platforms speak one format):
 
 - every discussion carries `<!-- mochi:fp=... -->`; a finding whose fingerprint is already on the
   merge request (in a discussion, or in a pending draft note) is not posted again;
@@ -21,18 +21,18 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from mochi.diff.gitlab_source import MRVersion, mr_path
 from mochi.models import Anchor, Diff, Finding, Review
-from mochi.publish.github_markers import (
+from mochi.platforms.gitlab.client import GitLabAPIError, GitLabClient
+from mochi.platforms.gitlab.diff import MRVersion, mr_path
+from mochi.platforms.gitlab.position import position_for
+from mochi.platforms.gitlab.summary import inline_body, summary_body
+from mochi.platforms.markers import (
     fingerprint_marker,
     fingerprints_in,
     is_summary,
     summary_head,
     summary_marker,
 )
-from mochi.publish.gitlab_client import GitLabAPIError, GitLabClient
-from mochi.publish.gitlab_position import position_for
-from mochi.publish.gitlab_summary import inline_body, summary_body
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """A review from a Jenkins multibranch build: post through the change's own platform.
 
-GitLab merge requests go through mochi.ci_gitlab (discussions, summary note, Code Quality);
-GitHub pull requests through mochi.ci_github (one review and the sticky summary; no check run,
+GitLab merge requests go through mochi.platforms.gitlab.flow (discussions, summary note, Code Quality);
+GitHub pull requests through mochi.platforms.github.flow (one review and the sticky summary; no check run,
 which needs a GitHub App token that Jenkins credentials rarely are). Either way the head is the
 one the platform's API reports, never GIT_COMMIT, which in a "merge with target" build is a merge
 commit that exists only on the agent. `--format junit` (or `junit_report`) writes the findings as
@@ -19,12 +19,12 @@ from typing import IO, TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
-from mochi.ci_gitlab import GitLabRun, review_merge_request
 from mochi.diff.git import Git
 from mochi.errors import ConfigError
 from mochi.events.gitlab import TOKEN_HELP
 from mochi.events.jenkins import JenkinsChange
 from mochi.models import Finding, Review, ReviewTarget, Stats, Summary, TargetKind
+from mochi.platforms.gitlab.flow import GitLabRun, review_merge_request
 from mochi.publish.files import write_output
 from mochi.publish.junit import render_junit
 from mochi.settings import Settings
@@ -66,7 +66,7 @@ def _junit_path(settings: Settings, run: JenkinsRun) -> Path | None:
 
 
 def _gitlab(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
-    from mochi.publish.gitlab_client import GitLabClient, make_http
+    from mochi.platforms.gitlab.client import GitLabClient, make_http
 
     if run.gitlab_token is None:
         raise ConfigError(
@@ -106,9 +106,9 @@ def _gitlab(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
 def _github(change: JenkinsChange, settings: Settings, run: JenkinsRun) -> int:
     import tempfile
 
-    from mochi.ci_github import GitHubRun, fetch_pull, run_pull_request
-    from mochi.publish.actions import Actions
-    from mochi.publish.github_client import GitHubClient, make_http
+    from mochi.platforms.github.actions import Actions
+    from mochi.platforms.github.client import GitHubClient, make_http
+    from mochi.platforms.github.flow import GitHubRun, fetch_pull, run_pull_request
 
     if run.github_token is None:
         raise ConfigError(

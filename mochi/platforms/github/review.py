@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from mochi.errors import GitHubAPIError
 from mochi.models import Anchor, FileDiff, Finding, Review, Severity
-from mochi.publish.github_client import GitHubClient
-from mochi.publish.github_markers import fingerprint_marker, fingerprints_in
+from mochi.platforms.github.client import GitHubClient
+from mochi.platforms.markers import fingerprint_marker, fingerprints_in
 from mochi.publish.markdown import _fenced, code, escape, location
 
 logger = logging.getLogger(__name__)

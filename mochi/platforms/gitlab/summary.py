@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from mochi.diff.gitlab_source import MRVersion
 from mochi.models import Finding, Review, Severity
+from mochi.platforms.gitlab.diff import MRVersion
 from mochi.publish.markdown import code, compliance_table, counts_line, escape, location
 
 _ICON = {Severity.CRITICAL: "🔴", Severity.HIGH: "🟠", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}

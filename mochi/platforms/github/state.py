@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from mochi.errors import GitHubAPIError
-from mochi.publish.github_client import GitHubClient
-from mochi.publish.github_markers import fingerprints_in, is_summary, summary_head
+from mochi.platforms.github.client import GitHubClient
+from mochi.platforms.markers import fingerprints_in, is_summary, summary_head
 
 logger = logging.getLogger(__name__)
 

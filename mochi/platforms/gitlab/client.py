@@ -18,7 +18,7 @@ import httpx
 from mochi import __version__
 from mochi.errors import PublishError
 from mochi.events.gitlab import TOKEN_HELP
-from mochi.publish.rest_client import RestClient, retry_after, seconds_until
+from mochi.platforms.rest import RestClient, retry_after, seconds_until
 
 logger = logging.getLogger(__name__)
 

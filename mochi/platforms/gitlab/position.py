@@ -20,8 +20,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from mochi.diff.gitlab_source import MRVersion
 from mochi.models import FileDiff, Finding, LineKind
+from mochi.platforms.gitlab.diff import MRVersion
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,19 @@ from typing import IO, TYPE_CHECKING, Any
 
 from mochi import findings as findings_mod
 from mochi import pipeline
-from mochi.ci_github_plan import DiffPlan, plan_pull_request, plan_push, select
-from mochi.context import github as gh_context
 from mochi.diff.git import Git
 from mochi.diff.sources import has_commit
 from mochi.errors import GitHubAPIError, MochiError, PublishError
 from mochi.events.github import GitHubEvent, PullRequest, pull_from_json, skip_reason_for
 from mochi.models import Anchor, Review, ReviewTarget, Severity, TargetKind
-from mochi.publish import github_review as gh_review
-from mochi.publish.actions import Actions
+from mochi.platforms.github import review as gh_review
+from mochi.platforms.github import state as gh_context
+from mochi.platforms.github.actions import Actions
+from mochi.platforms.github.check import CheckRun, Conclusion
+from mochi.platforms.github.client import GitHubClient
+from mochi.platforms.github.plan import DiffPlan, plan_pull_request, plan_push, select
+from mochi.platforms.github.summary import summary_body, upsert_summary
 from mochi.publish.files import write_output
-from mochi.publish.github_check import CheckRun, Conclusion
-from mochi.publish.github_client import GitHubClient
-from mochi.publish.github_summary import summary_body, upsert_summary
 from mochi.publish.json_out import render_json
 from mochi.publish.markdown import render_markdown
 from mochi.settings import Settings

@@ -22,7 +22,7 @@ from mochi.diff.parse import parse_diff
 from mochi.diff.sources import RawDiff, git_range, has_commit
 from mochi.errors import TargetError
 from mochi.models import SkippedFile
-from mochi.publish.gitlab_client import GitLabAPIError, GitLabClient, project_path
+from mochi.platforms.gitlab.client import GitLabAPIError, GitLabClient, project_path
 
 logger = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mochi.models import Review
-from mochi.publish.github_client import GitHubClient
-from mochi.publish.github_markers import summary_marker
+from mochi.platforms.github.client import GitHubClient
+from mochi.platforms.markers import summary_marker
 from mochi.publish.markdown import render_markdown
 
 BODY_LIMIT = 65_000

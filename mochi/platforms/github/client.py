@@ -17,7 +17,7 @@ import httpx
 
 from mochi import __version__
 from mochi.errors import GitHubAPIError
-from mochi.publish.rest_client import RestClient, retry_after, seconds_until
+from mochi.platforms.rest import RestClient, retry_after, seconds_until
 
 logger = logging.getLogger(__name__)
 

@@ -14,15 +14,15 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from mochi.diff import github_source as gh_diff
 from mochi.diff.git import Git
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import RawDiff, git_range, has_commit, is_ancestor
 from mochi.errors import GitHubAPIError, TargetError
 from mochi.events.github import PullRequest
 from mochi.models import Diff, FileDiff
+from mochi.platforms.github import diff as gh_diff
+from mochi.platforms.github.client import GitHubClient
 from mochi.prompts.render import OVERRIDES_DIR
-from mochi.publish.github_client import GitHubClient
 from mochi.settings import CONFIG_FILE, Settings
 
 logger = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from mochi.diff.parse import parse_diff
 from mochi.diff.sources import RawDiff
 from mochi.errors import TargetError
 from mochi.models import SkippedFile
-from mochi.publish.github_client import GitHubClient
+from mochi.platforms.github.client import GitHubClient
 
 logger = logging.getLogger(__name__)
 
