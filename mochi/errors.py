@@ -14,8 +14,11 @@
     │   ├── ModelNotFoundError          the model is not installed or not known
     │   ├── ProviderAuthError           a missing or rejected API key
     │   └── ProviderResponseError       an answer that is not a usable review
-    └── PublishError                a publisher could not write or post               exit 6
-        └── GitHubAPIError          the GitHub API refused or failed a request (has .status)
+    ├── PublishError                a publisher could not write or post               exit 6
+    └── HostAPIError                a code host's API (GitHub, GitLab) refused or failed a request
+        ├── GitHubAPIError              (has .status, .method)     exit 2 when the token was refused
+        └── GitLabAPIError              or lacks a permission (401/403), 4 when a read failed (the
+                                        pull/merge request or a commit cannot be read), 6 when posting failed
 
 The exit statuses are the contract of `mochi review` (see README): 0 ok, 1 findings at or above
 --fail-on, 2 usage/configuration, 3 provider, 4 target, 5 empty change, 6 publishing.
@@ -102,10 +105,58 @@ class EventError(TargetError):
     """A CI event payload that cannot be parsed or lacks a field the review needs."""
 
 
-class GitHubAPIError(PublishError):
-    """A GitHub API request failed after its retries; `status` is the HTTP status (0: no answer)."""
+_READS = frozenset({"GET", "HEAD"})
 
-    def __init__(self, message: str, *, status: int = 0, errors: tuple[str, ...] = ()) -> None:
+
+class HostAPIError(MochiError):
+    """A code host's API request failed after its retries; `status` is the HTTP status (0: no answer).
+
+    The exit status follows what failed: a refused token or a missing permission (401, or 403 that
+    is not a rate limit) is a configuration problem (2); a failed read means the change cannot be
+    read (4); a failed write means something could not be posted (6). `read` overrides the method
+    for requests that read with POST (GraphQL queries).
+    """
+
+    service = "the code host"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        method: str = "GET",
+        read: bool | None = None,
+        rate_limited: bool = False,
+        errors: tuple[str, ...] = (),
+        detail: str = "",
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.method = method.upper()
         self.errors = errors
+        self.detail = detail  # the host's own `message`/`error` text
+        self.rate_limited = rate_limited
+        self.read = self.method in _READS if read is None else read
+        if status in (401, 403) and not rate_limited:
+            self.exit_code = 2
+        elif self.read:
+            self.exit_code = 4
+        else:
+            self.exit_code = 6
+
+    @property
+    def auth(self) -> bool:
+        """True when the token was refused or lacks a permission."""
+        return self.exit_code == 2
+
+
+class GitHubAPIError(HostAPIError):
+    """A GitHub API request failed (see HostAPIError)."""
+
+    service = "GitHub"
+
+
+class GitLabAPIError(HostAPIError):
+    """A GitLab API request failed (see HostAPIError)."""
+
+    service = "GitLab"

@@ -137,8 +137,7 @@ class GitBlobReader:
                     return None
                 match = _HEADER.match(header)
                 if match is None:
-                    if header:  # an answer we do not understand: the stream cannot be trusted
-                        self._stop()
+                    if header:
                         raise TargetError(
                             f"`git cat-file --batch` gave an unexpected answer: {header[:200]!r}"
                         )
@@ -155,6 +154,11 @@ class GitBlobReader:
                         f"{complaint or 'no message from git'}"
                     ) from None
                 continue
+            except BaseException:
+                # an answer we do not understand, or an interrupt mid-answer: the stream is out of
+                # step, so the next read starts a fresh process
+                self._stop()
+                raise
             return data[:size] if match.group(2) == b"blob" else None
         raise AssertionError("unreachable")
 

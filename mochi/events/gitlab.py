@@ -19,15 +19,10 @@ from pydantic import SecretStr
 
 from mochi.errors import ConfigError, EventError
 from mochi.models import ReviewTarget, TargetKind
+from mochi.platforms.gitlab.client import TOKEN_HELP
 
 ZERO_SHA = "0" * 40
 TOKEN_VARIABLES = ("MOCHI_GITLAB_TOKEN", "GITLAB_TOKEN")
-
-TOKEN_HELP = (
-    "create a project access token with the `api` scope and the Reporter role (or higher) in the "
-    "project's Settings > Access tokens, and store it as a masked CI/CD variable named GITLAB_TOKEN "
-    "(or MOCHI_GITLAB_TOKEN)"
-)
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,9 @@ from pydantic import SecretStr
 
 from mochi.diff.git import Git
 from mochi.errors import ConfigError
-from mochi.events.gitlab import TOKEN_HELP
 from mochi.events.jenkins import JenkinsChange
 from mochi.models import Finding, Review, ReviewTarget, Stats, Summary, TargetKind
+from mochi.platforms.gitlab.client import TOKEN_HELP
 from mochi.platforms.gitlab.flow import GitLabRun, review_merge_request
 from mochi.publish.files import write_output
 from mochi.publish.junit import render_junit

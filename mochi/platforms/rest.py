@@ -2,8 +2,12 @@
 
 Rate limits are waited out for as long as the server asks, 5xx answers and dropped connections
 are retried with exponential backoff, and the total time spent waiting in one run is bounded, so
-a CI job fails with a clear message instead of hanging. A subclass says how its service signals a
-rate limit and how its errors read; `sleep` and `clock` are injectable for tests.
+a CI job fails with a clear message instead of hanging. The loop is tenacity's, as the model
+providers' is (mochi.providers.retry); what differs per service is how it signals a rate limit
+and how its errors read, which a subclass says. `sleep` and `clock` are injectable for tests.
+
+Every failure is the subclass's HostAPIError, carrying the method, so the exit status says what
+went wrong: a refused token (2), a change that cannot be read (4), or a post that failed (6).
 """
 
 from __future__ import annotations
@@ -11,17 +15,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from mochi.errors import PublishError
+from mochi.errors import HostAPIError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 logger = logging.getLogger(__name__)
 
 
+@dataclass
+class _Transient(Exception):
+    """One attempt that may be retried: how long to wait, why, and the error if it is the last."""
+
+    seconds: float
+    why: str
+    status: int
+    final: HostAPIError
+
+
 class RestClient:
-    """JSON requests against one REST API; every failure is the subclass's PublishError."""
+    """JSON requests against one REST API; every failure is the subclass's HostAPIError."""
 
     service = "the API"  # for messages: "GitHub", "GitLab"
     url_setting = "the API URL"  # what to check when nothing answers
@@ -49,13 +67,20 @@ class RestClient:
         """Seconds the service asks us to wait, or None when `response` is not a rate limit."""
         return None
 
-    def failure(self, what: str, response: httpx.Response, *, limited: bool) -> PublishError:
+    def failure(self, what: str, response: httpx.Response, *, limited: bool, method: str) -> HostAPIError:
         """The error for a refused request, with what the user should check."""
-        return self.api_error(f"{self.service} refused {what} ({response.status_code})", response.status_code)
+        return self.api_error(
+            f"{self.service} refused {what} ({response.status_code})",
+            response.status_code,
+            method=method,
+            rate_limited=limited,
+        )
 
-    def api_error(self, message: str, status: int) -> PublishError:
+    def api_error(
+        self, message: str, status: int, *, method: str = "GET", rate_limited: bool = False
+    ) -> HostAPIError:
         """The service's error class for `message` (status 0: no answer)."""
-        return PublishError(message)
+        return HostAPIError(message, status=status, method=method, rate_limited=rate_limited)
 
     # ------------------------------------------------------------------ verbs
 
@@ -87,42 +112,75 @@ class RestClient:
         params: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one request, waiting out rate limits and retrying 5xx within the bounds."""
+        # tenacity is imported here: `mochi --version` must not pay for it
+        from tenacity import RetryError, Retrying, retry_if_exception_type
+
         what = f"{method} {_short(path)}"
-        for attempt in range(1, self.max_attempts + 1):
+
+        def attempt() -> httpx.Response:
+            backoff = 2.0 ** (retrying.statistics.get("attempt_number", 1) - 1)
             try:
                 response = self.http.request(method, path, json=json, params=params)
             except httpx.TransportError as exc:
-                if attempt == self.max_attempts:
-                    raise self.api_error(
-                        f"{self.service} did not answer {what} ({type(exc).__name__}): check "
-                        f"{self.url_setting} and the runner's network",
-                        0,
-                    ) from None
-                self._wait(2.0 ** (attempt - 1), what, f"no answer ({type(exc).__name__})", 0)
-                continue
+                final = self.api_error(
+                    f"{self.service} did not answer {what} ({type(exc).__name__}): check "
+                    f"{self.url_setting} and the runner's network",
+                    0,
+                    method=method,
+                )
+                raise _Transient(backoff, f"no answer ({type(exc).__name__})", 0, final) from None
             status = response.status_code
             if status < 400:
                 return response
             limit_wait = self.rate_limit_wait(response)
-            if limit_wait is not None and attempt < self.max_attempts:
-                self._wait(limit_wait, what, "rate limited", status)
-                continue
-            if status >= 500 and attempt < self.max_attempts:
-                self._wait(2.0 ** (attempt - 1), what, f"server error {status}", status)
-                continue
-            raise self.failure(what, response, limited=limit_wait is not None)
-        raise AssertionError("unreachable")  # pragma: no cover
+            final = self.failure(what, response, limited=limit_wait is not None, method=method)
+            if limit_wait is not None:
+                raise _Transient(limit_wait, "rate limited", status, final)
+            if status >= 500:
+                raise _Transient(backoff, f"server error {status}", status, final)
+            raise final
 
-    def _wait(self, seconds: float, what: str, why: str, status: int) -> None:
-        if self.waited_s + seconds > self.max_wait_s:
-            raise self.api_error(
-                f"{self.service} kept refusing {what} ({why}); waiting {seconds:.0f} s more would pass "
-                f"the limit of {self.max_wait_s:.0f} s. Re-run the job later",
-                status,
-            )
-        logger.warning("%s: %s on %s; retrying in %.1f s", self.service, why, what, seconds)
-        self.waited_s += seconds
-        self._sleep(seconds)
+        def stop(state: RetryCallState) -> bool:
+            error = state.outcome.exception() if state.outcome else None
+            if not isinstance(error, _Transient) or state.attempt_number >= self.max_attempts:
+                return True
+            if self.waited_s + error.seconds > self.max_wait_s:
+                raise self.api_error(
+                    f"{self.service} kept refusing {what} ({error.why}); waiting {error.seconds:.0f} s more "
+                    f"would pass the limit of {self.max_wait_s:.0f} s. Re-run the job later",
+                    error.status,
+                    method=method,
+                    rate_limited=error.why == "rate limited",
+                )
+            return False
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception() if state.outcome else None
+            return error.seconds if isinstance(error, _Transient) else 0.0
+
+        def before_sleep(state: RetryCallState) -> None:
+            error = state.outcome.exception() if state.outcome else None
+            if isinstance(error, _Transient):
+                logger.warning(
+                    "%s: %s on %s; retrying in %.1f s", self.service, error.why, what, error.seconds
+                )
+                self.waited_s += error.seconds
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Transient),
+            stop=stop,
+            wait=wait,
+            sleep=self._sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+        try:
+            response: httpx.Response = retrying(attempt)
+        except _Transient as exc:  # the last attempt failed too
+            raise exc.final from None
+        except RetryError as exc:  # pragma: no cover (reraise=True re-raises the attempt's error)
+            raise self.api_error(f"{self.service} failed {what}", 0, method=method) from exc
+        return response
 
 
 def seconds_until(reset: str | None, clock: Callable[[], float], default: float = 60.0) -> float:

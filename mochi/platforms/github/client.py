@@ -59,6 +59,7 @@ class GitHubClient(RestClient):
                 raise GitHubAPIError(
                     f"GitHub answered GET {path} with {type(page).__name__}, not a list",
                     status=response.status_code,
+                    method="GET",
                 )
             items += page
             url = response.links.get("next", {}).get("url")
@@ -77,16 +78,18 @@ class GitHubClient(RestClient):
         # GitHub documents a wait of at least a minute for a secondary limit without headers
         return 60.0 if response.status_code == 429 else None
 
-    def failure(self, what: str, response: httpx.Response, *, limited: bool) -> GitHubAPIError:
+    def failure(self, what: str, response: httpx.Response, *, limited: bool, method: str) -> GitHubAPIError:
         """GitHub's message and errors, and what to check."""
-        return _error(what, response, limited=limited)
+        return _error(what, response, limited=limited, method=method)
 
-    def api_error(self, message: str, status: int) -> GitHubAPIError:
+    def api_error(
+        self, message: str, status: int, *, method: str = "GET", rate_limited: bool = False
+    ) -> GitHubAPIError:
         """A GitHubAPIError."""
-        return GitHubAPIError(message, status=status)
+        return GitHubAPIError(message, status=status, method=method, rate_limited=rate_limited)
 
 
-def _error(what: str, response: httpx.Response, *, limited: bool) -> GitHubAPIError:
+def _error(what: str, response: httpx.Response, *, limited: bool, method: str) -> GitHubAPIError:
     status = response.status_code
     message = ""
     errors: list[str] = []
@@ -104,13 +107,21 @@ def _error(what: str, response: httpx.Response, *, limited: bool) -> GitHubAPIEr
     if limited:
         hint = "the API rate limit is exhausted: re-run the job later"
     elif status == 401:
-        hint = "the token was rejected: check GITHUB_TOKEN"
+        hint = "the token was rejected (expired, revoked or mistyped): check GITHUB_TOKEN"
     elif status == 403:
-        hint = "the token may not do this: check the workflow's `permissions:`"
+        hint = (
+            "the token may not do this: check the workflow's `permissions:` (pull-requests: write, "
+            "checks: write, contents: read) or the scopes of GITHUB_TOKEN"
+        )
     elif status == 404:
         hint = "check the repository name, the pull request number and the token's access"
     else:
         hint = "see the message above"
     return GitHubAPIError(
-        f"GitHub refused {what} ({status} {detail}): {hint}", status=status, errors=tuple(errors)
+        f"GitHub refused {what} ({status} {detail}): {hint}",
+        status=status,
+        method=method,
+        rate_limited=limited,
+        errors=tuple(errors),
+        detail=message,
     )

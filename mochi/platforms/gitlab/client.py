@@ -16,20 +16,19 @@ from urllib.parse import quote
 import httpx
 
 from mochi import __version__
-from mochi.errors import PublishError
-from mochi.events.gitlab import TOKEN_HELP
+from mochi.errors import GitLabAPIError
 from mochi.platforms.rest import RestClient, retry_after, seconds_until
 
 logger = logging.getLogger(__name__)
 
 
-class GitLabAPIError(PublishError):
-    """A GitLab API request failed after its retries; `status` is the HTTP status (0: no answer)."""
+__all__ = ["TOKEN_HELP", "GitLabAPIError", "GitLabClient", "make_http", "project_path"]
 
-    def __init__(self, message: str, *, status: int = 0, detail: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.detail = detail  # GitLab's own `message`/`error` text
+TOKEN_HELP = (
+    "create a project access token with the `api` scope and the Reporter role (or higher) in the "
+    "project's Settings > Access tokens, and store it as a masked CI/CD variable named GITLAB_TOKEN "
+    "(or MOCHI_GITLAB_TOKEN)"
+)
 
 
 def make_http(api_url: str, token: str | None, *, timeout_s: float = 30.0) -> httpx.Client:
@@ -67,6 +66,7 @@ class GitLabClient(RestClient):
                 raise GitLabAPIError(
                     f"GitLab answered GET {path} with {type(data).__name__}, not a list",
                     status=response.status_code,
+                    method="GET",
                 )
             items += data
             page = response.headers.get("x-next-page") or None
@@ -83,16 +83,18 @@ class GitLabClient(RestClient):
             wait if wait is not None else seconds_until(response.headers.get("ratelimit-reset"), self._clock)
         )
 
-    def failure(self, what: str, response: httpx.Response, *, limited: bool) -> GitLabAPIError:
+    def failure(self, what: str, response: httpx.Response, *, limited: bool, method: str) -> GitLabAPIError:
         """GitLab's message, and which token or setting to check."""
-        return _error(what, response)
+        return _error(what, response, limited=limited, method=method)
 
-    def api_error(self, message: str, status: int) -> GitLabAPIError:
+    def api_error(
+        self, message: str, status: int, *, method: str = "GET", rate_limited: bool = False
+    ) -> GitLabAPIError:
         """A GitLabAPIError."""
-        return GitLabAPIError(message, status=status)
+        return GitLabAPIError(message, status=status, method=method, rate_limited=rate_limited)
 
 
-def _error(what: str, response: httpx.Response) -> GitLabAPIError:
+def _error(what: str, response: httpx.Response, *, limited: bool, method: str) -> GitLabAPIError:
     status = response.status_code
     try:
         data = response.json()
@@ -113,4 +115,10 @@ def _error(what: str, response: httpx.Response) -> GitLabAPIError:
         hint = "the API rate limit is exhausted: re-run the job later"
     else:
         hint = "see GitLab's message above"
-    return GitLabAPIError(f"GitLab refused {what} ({status} {shown}): {hint}", status=status, detail=detail)
+    return GitLabAPIError(
+        f"GitLab refused {what} ({status} {shown}): {hint}",
+        status=status,
+        method=method,
+        rate_limited=limited,
+        detail=detail,
+    )
