@@ -11,15 +11,17 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import click
 
 from mochi import __version__
-from mochi.errors import MochiError, UsageError
+from mochi.commands.runtime import errors as _errors
+from mochi.commands.runtime import in_ci as _in_ci
+from mochi.commands.runtime import setup_logging as _setup_logging
+from mochi.errors import UsageError
 
 if TYPE_CHECKING:
     from mochi.settings import Settings
@@ -29,31 +31,6 @@ logger = logging.getLogger("mochi")
 EXIT_FINDINGS = 1
 FORMATS = ("text", "markdown", "json", "sarif", "junit")
 SEVERITIES = ("low", "medium", "high", "critical")
-
-
-def _setup_logging(verbose: int) -> None:
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("mochi: %(levelname)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # third-party clients log request lines (and sometimes headers) at INFO/DEBUG
-    for noisy in ("httpx", "httpcore", "openai", "anthropic", "urllib3"):
-        logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    """The one error handler: MochiError -> its message on stderr and its exit status."""
-    try:
-        yield
-    except MochiError as exc:
-        click.echo(f"mochi: error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("mochi: interrupted", err=True)
-        sys.exit(130)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -212,10 +189,10 @@ def review(**params: Any) -> None:
             flags["builtin"] = False
         if params["pre_push"] and not (params["head"] or params["staged"] or params["diff_file"]):
             params = {**params, "head": "HEAD"}
-        if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/github.py)
+        if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/ci.py)
             if not params["pr"]:
                 raise UsageError("--dry-run goes with --pr owner/repo#N")
-            from mochi.commands.github import review_pr
+            from mochi.commands.ci import review_pr
 
             sys.exit(review_pr(params, os.environ, flags))
         run = _Run(params, flags, os.environ)
@@ -252,10 +229,6 @@ def review(**params: Any) -> None:
             templates=store.templates,
         )
     sys.exit(code)
-
-
-def _in_ci(environ: Mapping[str, str]) -> bool:
-    return any(environ.get(v) for v in ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILD_ID"))
 
 
 def _progress(stream: IO[str]) -> Callable[[str], None]:
@@ -350,12 +323,12 @@ def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> N
 # --------------------------------------------------------------------------- the other commands
 # Their modules import only click at load time; each command imports what it needs when it runs.
 
-from mochi.commands import github as _github_commands  # noqa: E402 (mochi ci)
+from mochi.commands import ci as _ci_commands  # noqa: E402 (mochi ci)
 from mochi.commands import rules as _rules_commands  # noqa: E402
 from mochi.commands.store import register as _register_store  # noqa: E402 (the review record)
 
 main.add_command(_rules_commands.rules)
-main.add_command(_github_commands.ci)
+main.add_command(_ci_commands.ci)
 _register_store(main)
 
 if __name__ == "__main__":  # pragma: no cover

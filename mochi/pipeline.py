@@ -19,6 +19,7 @@ from mochi.compliance import complete_table
 from mochi.errors import ProviderError
 from mochi.llm_pass import LLMResult, merge_compliance, plan_prompts, run_llm_pass
 from mochi.models import (
+    Anchor,
     Context,
     Diff,
     FileDiff,
@@ -142,11 +143,14 @@ def run(
     progress: Callable[[str], None] = lambda _msg: None,
     budget: Budget | None = None,
     concurrency: int = 1,
+    inline_only: bool = False,
 ) -> Outcome:
     """Review `target` and hand the Review to each publisher; see the module docstring.
 
     `budget` splits the model's context window (default: `build_budget(provider)`); the diff is
-    sent in as many chunks as it needs, `concurrency` at a time.
+    sent in as many chunks as it needs, `concurrency` at a time. `inline_only` keeps only the
+    findings on the diff's changed lines and file-level ones: an incremental review, whose
+    earlier commits were reviewed before.
     """
     started = time.monotonic()
     diff = diff_source(target)
@@ -172,6 +176,8 @@ def run(
         notices += llm.notices
         raw += llm.findings
     found, dropped = findings_mod.finalize(raw, diff)
+    if inline_only:
+        found = [f for f in found if f.anchored is Anchor.INLINE or f.line is None]
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))

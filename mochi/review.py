@@ -292,7 +292,7 @@ def execute(
     return 0
 
 
-def run_hosted(
+def review_selected(
     target: ReviewTarget,
     diff: Diff,
     settings: Settings,
@@ -307,8 +307,10 @@ def run_hosted(
     templates: Mapping[str, str] | None = None,
     recorder: Recorder | None = None,
     repository: str = "",
+    inline_only: bool = False,
+    publishers: Sequence[pipeline.Publisher] = (),
 ) -> pipeline.Outcome:
-    """The review of a pull or merge request whose diff is already selected (GitHub, GitLab, Jenkins).
+    """The review of a pull or merge request whose diff is already selected (mochi.platforms.hosted).
 
     The same composition as a local review: Jira tickets from the branch, title, description and
     commit messages, the model's own budget and concurrency, stored templates, redaction, and the
@@ -347,6 +349,8 @@ def run_hosted(
             progress=progress,
             budget=budget,
             concurrency=concurrency,
+            inline_only=inline_only,
+            publishers=publishers,
         )
     except BaseException as exc:
         if recorder is not None:

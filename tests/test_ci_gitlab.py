@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mochi.commands.ci_other import other_ci
+from mochi.commands.ci import run_ci as other_ci
 from mochi.errors import ConfigError
 from tests.fakes.gitlab_server import FakeGitLab, entries_from_git
 from tests.fakes.llm_servers import FakeOllama
@@ -144,6 +144,7 @@ def test_a_branch_pipeline_writes_code_quality_and_posts_nothing(scenario: Scena
     assert gl.requests == []
 
 
+@pytest.mark.slow
 def test_mochi_ci_as_a_process_dispatches_to_gitlab(scenario: Scenario, tmp_path: Path) -> None:
     """The real command line: `mochi ci` in a GitLab MR pipeline posts a discussion and a note."""
     import os

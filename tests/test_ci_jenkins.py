@@ -12,7 +12,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from mochi.commands.ci_other import other_ci
+from mochi.commands.ci import run_ci as other_ci
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.gitlab_server import FakeGitLab
 from tests.fakes.llm_servers import FakeOllama

@@ -26,7 +26,7 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
     """List the built-in rules, with the severity and state this repository's settings give them."""
     import json
 
-    from mochi.cli import _errors
+    from mochi.commands.runtime import errors as _errors
     from mochi.diff.git import Git
     from mochi.errors import NotARepositoryError
     from mochi.providers.builtin import ANY_LANGUAGE, RULES

@@ -44,7 +44,7 @@ def handling() -> Iterator[None]:
     """cli.py's error handler, with database errors turned into StoreErrors that say where."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from mochi.cli import _errors
+    from mochi.commands.runtime import errors as _errors
     from mochi.store.db import describe
     from mochi.store.errors import StoreError
 

@@ -12,9 +12,14 @@ import contextlib
 import secrets
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from mochi.errors import PublishError
+from mochi.models import Severity
+
+if TYPE_CHECKING:
+    from mochi.platforms.hosted import HostedResult
+    from mochi.settings import Settings
 
 
 def _data(value: str) -> str:
@@ -85,3 +90,48 @@ class Actions:
                 fh.write(text)
         except OSError as exc:
             raise PublishError(f"cannot append to {what} ({path}): {exc.strerror}") from exc
+
+
+class ActionsFinisher:
+    """The last publisher inside GitHub Actions: the job summary, the step outputs and the error
+    annotations, written after everything else so they can link to it and say what failed."""
+
+    def __init__(self, actions: Actions) -> None:
+        self.actions = actions
+
+    def __call__(self, result: HostedResult, settings: Settings) -> None:
+        """Write the job summary and outputs; annotate what could not be posted and a failed model."""
+        from mochi.platforms.hosted import fails
+        from mochi.publish.markdown import render_markdown
+
+        review, report = result.review, result.report
+        counts = {s.value: sum(1 for f in review.findings if f.severity is s) for s in Severity}
+        job = render_markdown(review)
+        links = [
+            f"- [{name.removesuffix('_url').replace('_', ' ')}]({url})" for name, url in report.urls.items()
+        ]
+        if links:
+            job += "\n" + "\n".join(links) + "\n"
+        if report.failures:
+            job += "\n> [!WARNING]\n> Not everything could be posted: " + "; ".join(report.failures) + "\n"
+        json_path = report.files.get("json")
+        outputs: dict[str, str] = {
+            "findings": str(len(review.findings)),
+            **{k: str(v) for k, v in counts.items()},
+            "review_url": report.urls.get("review_url", ""),
+            "check_run_url": report.urls.get("check_run_url", ""),
+            "summary_url": report.urls.get("summary_url", ""),
+            "json_path": str(json_path) if json_path else "",
+            "conclusion": "failure" if fails(review, settings) else "success",
+        }
+        try:
+            self.actions.write_summary(job)
+            self.actions.set_outputs(outputs)
+        except PublishError as exc:
+            report.failures.append(str(exc))
+        for failure in report.failures:
+            self.actions.error(f"Sonar-Mochi could not post the {failure}")
+        if not report.failures and result.provider_error is not None:
+            self.actions.error(
+                f"Sonar-Mochi: the model failed ({result.provider_error}); only built-in findings were posted"
+            )

@@ -69,7 +69,8 @@ def annotation(f: Finding) -> dict[str, Any]:
 class CheckRun:
     """One check run; `fallback` is True once GitHub refused it with 403."""
 
-    def __init__(self, client: GitHubClient, repo: str, head_sha: str, actions: Actions) -> None:
+    def __init__(self, client: GitHubClient, repo: str, head_sha: str, actions: Actions | None) -> None:
+        """`actions`: where the 403 fallback writes its annotations (None outside GitHub Actions)."""
         self.client = client
         self.repo = repo
         self.head_sha = head_sha
@@ -129,9 +130,14 @@ class CheckRun:
         if exc.status != 403:
             raise exc
         self.fallback = True
-        self.actions.notice(PERMISSION_NOTICE)
+        if self.actions is not None:
+            self.actions.notice(PERMISSION_NOTICE)
+        else:
+            logger.warning("%s", PERMISSION_NOTICE)
 
     def _annotate_in_log(self, findings: Sequence[Finding]) -> None:
+        if self.actions is None:
+            return
         for f in findings:
             level = "error" if _LEVEL[f.severity] == "failure" else "warning"
             self.actions.command(

@@ -11,33 +11,19 @@ commit only, as git objects: nothing from the PR is ever checked out or executed
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 from mochi.diff.git import Git
-from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import RawDiff, git_range, has_commit, is_ancestor
 from mochi.errors import GitHubAPIError, TargetError
 from mochi.events.github import PullRequest
-from mochi.models import Diff, FileDiff
 from mochi.platforms.github import diff as gh_diff
 from mochi.platforms.github.client import GitHubClient
+from mochi.platforms.hosted import DiffPlan
 from mochi.prompts.render import OVERRIDES_DIR
-from mochi.settings import CONFIG_FILE, Settings
+from mochi.settings import CONFIG_FILE
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class DiffPlan:
-    """The change to review and the PR's whole diff (which decides where comments may go)."""
-
-    review_raw: RawDiff  # what the model and the checks see (unfiltered)
-    full_files: tuple[FileDiff, ...]  # the PR's whole diff, merge-base..head
-    merge_base: str | None
-    range_base: str | None  # where the reviewed range starts
-    incremental: bool
-    scope: str  # a sentence for the summary
 
 
 def plan_pull_request(
@@ -59,10 +45,10 @@ def plan_pull_request(
         full = gh_diff.api_pull_files(client, repo, pull.number)
     whole = f"the whole pull request ({(mb or pull.base_sha)[:7]}..{pull.head_sha[:7]})"
     if full_review or not last_reviewed or last_reviewed == pull.head_sha:
-        return DiffPlan(full, full.files, mb, mb, False, whole)
+        return DiffPlan(full, full.files, mb, False, whole)
     incremental = _since(git, client, repo, last_reviewed, pull.head_sha, local)
     if incremental is None:
-        return DiffPlan(full, full.files, mb, mb, False, whole + "; the last reviewed commit is gone")
+        return DiffPlan(full, full.files, mb, False, whole + "; the last reviewed commit is gone")
     # Merges from the base branch bring in files the PR does not change: keep the PR's files only.
     in_pr = {f.path for f in full.files} | {s.path for s in full.skipped}
     kept = RawDiff(
@@ -71,7 +57,7 @@ def plan_pull_request(
         source=incremental.source,
     )
     scope = f"the commits after the last review ({last_reviewed[:7]}..{pull.head_sha[:7]})"
-    return DiffPlan(kept, full.files, mb, last_reviewed, True, scope)
+    return DiffPlan(kept, full.files, last_reviewed, True, scope)
 
 
 def _since(
@@ -99,28 +85,14 @@ def plan_push(git: Git | None, client: GitHubClient, repo: str, before: str | No
             except TargetError as exc:
                 raise TargetError(f"cannot tell what this push adds: {exc}") from exc
         raw = git_range(git, base, after)
-        return DiffPlan(raw, raw.files, base, base, False, f"the push {base[:7]}..{after[:7]}")
+        return DiffPlan(raw, raw.files, base, False, f"the push {base[:7]}..{after[:7]}")
     if not before:
         raise TargetError(
             "this push created a branch and the checkout lacks its history: "
             "use actions/checkout with fetch-depth: 0"
         )
     _, raw = gh_diff.api_compare(client, repo, before, after)
-    return DiffPlan(raw, raw.files, before, before, False, f"the push {before[:7]}..{after[:7]}")
-
-
-def select(raw: RawDiff, settings: Settings, git: Git | None) -> Diff:
-    """Filter the files (include/exclude, generated, lockfiles...) and add GitHub's skipped ones."""
-    files = list(raw.files)
-    attrs = attributes_for(git, [f.path for f in files]) if git is not None and files else None
-    diff = select_files(
-        files,
-        include=settings.include,
-        exclude=settings.exclude,
-        attributes=attrs,
-        max_file_lines=settings.max_file_lines,
-    )
-    return diff.model_copy(update={"skipped": diff.skipped + raw.skipped})
+    return DiffPlan(raw, raw.files, before, False, f"the push {before[:7]}..{after[:7]}")
 
 
 def base_branch_files(git: Git | None, client: GitHubClient, repo: str, base_sha: str, dest: Path) -> Path:

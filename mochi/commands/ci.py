@@ -1,0 +1,483 @@
+"""`mochi ci` and `mochi review --pr`: read the CI's environment, compose a hosted review, run it.
+
+Like cli.py, this is a composition root: it reads the environment it is given and builds the
+settings, the store, the API client, the adapter and the outputs once; mochi.platforms does the
+rest. `mochi ci` dispatches on the CI it runs in through PLATFORMS.
+
+    GitHub:  GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_TOKEN,
+             GITHUB_WORKSPACE, GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP
+    GitLab:  GITLAB_CI, CI_API_V4_URL, CI_PROJECT_ID, CI_PROJECT_DIR, CI_COMMIT_SHA,
+             CI_MERGE_REQUEST_IID, ... and MOCHI_GITLAB_TOKEN or GITLAB_TOKEN
+    Jenkins: JENKINS_URL, WORKSPACE, CHANGE_ID, CHANGE_TARGET, CHANGE_BRANCH, CHANGE_URL, GIT_URL,
+             GIT_COMMIT, and GITHUB_TOKEN or GITLAB_TOKEN for the change's platform
+(+ the usual OLLAMA_HOST, MOCHI_*, INPUT_* settings)
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from mochi.commands.runtime import progress
+from mochi.errors import ConfigError, UsageError
+
+if TYPE_CHECKING:
+    from mochi.diff.git import Git
+    from mochi.platforms.github.actions import Actions
+    from mochi.platforms.github.client import GitHubClient
+    from mochi.platforms.hosted import HostedDeps, Output, WorkflowLog
+    from mochi.settings import Settings
+    from mochi.store.session import ReviewStore
+
+_PR_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
+SETTING_FLAGS = ("provider", "model", "fail_on")
+Sleep = Callable[[float], None]
+
+
+# --------------------------------------------------------------------------- composition
+
+
+def build_provider(settings: Settings) -> Any:
+    """The provider chain the settings name (imported when a review needs it)."""
+    from mochi.providers.registry import build_provider_chain
+
+    return build_provider_chain(settings)
+
+
+def open_git(path: Path) -> Git | None:
+    """The checkout at `path`, or None (the diff then comes from the API)."""
+    from mochi.diff.git import Git
+    from mochi.errors import NotARepositoryError
+
+    try:
+        return Git(path)
+    except NotARepositoryError:
+        return None
+
+
+def open_store(
+    environ: Mapping[str, str],
+    flags: Mapping[str, Any],
+    config: Path,
+    *,
+    in_ci: bool,
+    record: bool,
+    resume_id: int | None = None,
+) -> ReviewStore:
+    """Settings with the record's default model and stored templates, and the recorder (in CI only
+    when a database URL is given; `resume_id` re-runs a recorded review in its own row)."""
+    from mochi.settings import load
+    from mochi.store.session import open_for_review
+
+    return open_for_review(*load(environ, flags, config), in_ci=in_ci, record=record, resume_id=resume_id)
+
+
+def workflow_log(environ: Mapping[str, str]) -> tuple[WorkflowLog, Actions | None]:
+    """GitHub Actions' workflow commands when GITHUB_ACTIONS=true; plain progress lines elsewhere."""
+    from mochi.platforms.hosted import PlainLog
+
+    if environ.get("GITHUB_ACTIONS", "").lower() != "true":
+        return PlainLog(progress), None
+    from mochi.platforms.github.actions import Actions
+
+    output, summary = environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY")
+    actions = Actions(
+        sys.stdout,
+        output_path=Path(output) if output else None,
+        summary_path=Path(summary) if summary else None,
+    )
+    return actions, actions
+
+
+@dataclass
+class Composed:
+    """What every hosted review needs besides its adapter."""
+
+    settings: Settings
+    store: ReviewStore
+    git: Git | None
+    root: Path
+    dry_run: bool
+
+    def deps(
+        self,
+        log: WorkflowLog,
+        outputs: list[Output],
+        *,
+        repository: str,
+        actions: Actions | None = None,
+        templates_root: Path | None = None,
+    ) -> HostedDeps:
+        """HostedDeps for this run; the Actions finisher joins when running inside GitHub Actions."""
+        from mochi.platforms.hosted import HostedDeps
+
+        finishers = []
+        if actions is not None:
+            from mochi.platforms.github.actions import ActionsFinisher
+
+            finishers.append(ActionsFinisher(actions))
+        return HostedDeps(
+            settings=self.settings,
+            git=self.git,
+            root=self.root,
+            build_provider=build_provider,
+            progress=progress,
+            stdout=sys.stdout,
+            log=log,
+            outputs=outputs,
+            finishers=finishers,
+            templates=self.store.templates,
+            templates_root=templates_root,
+            recorder=self.store.recorder,
+            repository=repository,
+        )
+
+
+def compose(
+    environ: Mapping[str, str],
+    params: Mapping[str, Any],
+    root: Path,
+    *,
+    in_ci: bool = True,
+    config: Path | None = None,
+    flags: Mapping[str, Any] | None = None,
+    resume_id: int | None = None,
+) -> Composed:
+    """The checkout, the settings and the store, once."""
+    from mochi.settings import CONFIG_FILE
+
+    git = open_git(root)
+    if git is not None:
+        root = Path(git.toplevel())
+    dry_run = bool(params.get("dry_run"))
+    flags = flags if flags is not None else {k: params.get(k) for k in SETTING_FLAGS}
+    store = open_store(
+        environ, flags, config or root / CONFIG_FILE, in_ci=in_ci, record=not dry_run, resume_id=resume_id
+    )
+    return Composed(settings=store.settings, store=store, git=git, root=root, dry_run=dry_run)
+
+
+# --------------------------------------------------------------------------- GitHub
+
+
+def github_token(environ: Mapping[str, str]) -> str | None:
+    for name in ("GITHUB_TOKEN", "INPUT_GITHUB_TOKEN", "GH_TOKEN"):
+        if environ.get(name):
+            return environ[name]
+    return None
+
+
+def github_client(
+    environ: Mapping[str, str], settings: Settings, *, api_url: str | None = None, sleep: Sleep | None = None
+) -> GitHubClient:
+    from mochi.platforms.github.client import DEFAULT_API_URL, GitHubClient, make_http
+
+    token = github_token(environ)
+    if not token:
+        raise UsageError(
+            "no GitHub token: set GITHUB_TOKEN (in a workflow: `env: GITHUB_TOKEN: ${{ github.token }}`; "
+            "on a laptop: a token with pull-requests: write, e.g. `export GITHUB_TOKEN=$(gh auth token)`; "
+            "in Jenkins: bind it with withCredentials)"
+        )
+    url = api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL
+    http = make_http(url, token, timeout_s=min(settings.timeout_s, 60.0))
+    return GitHubClient(http, max_wait_s=settings.github_max_wait_s, sleep=sleep or time.sleep)
+
+
+def default_json_path(runner_temp: str | None, workspace: str | None = None) -> Path:
+    """Where the findings JSON goes when nothing else is configured.
+
+    RUNNER_TEMP when it exists. In a container action GitHub passes the runner's host path, which
+    is not mounted in the container: the workspace is the one directory later steps can read
+    (`actions/upload-artifact` with `path: mochi-review.json`).
+    """
+    if runner_temp and Path(runner_temp).is_dir():
+        return Path(runner_temp) / "mochi-review.json"
+    if workspace and Path(workspace).is_dir():
+        return Path(workspace) / "mochi-review.json"
+    return Path(tempfile.gettempdir()) / "mochi-review.json"
+
+
+def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
+    """`mochi ci` in GitHub Actions: the event's pull request or push."""
+    from mochi.events.github import load_payload, parse_event, skip_reason_for
+    from mochi.platforms.github.adapter import GitHubContext, GitHubPullRequest, GitHubPush, fetch_pull
+    from mochi.platforms.github.plan import base_branch_files
+    from mochi.platforms.hosted import exit_status, run_hosted
+    from mochi.platforms.outputs import report_file
+    from mochi.settings import CONFIG_FILE
+
+    name = params.get("event_name") or environ.get("GITHUB_EVENT_NAME") or ""
+    path = params.get("event_path") or (
+        Path(environ["GITHUB_EVENT_PATH"]) if environ.get("GITHUB_EVENT_PATH") else None
+    )
+    if not name or path is None:
+        raise UsageError(
+            "no CI event found (GITHUB_EVENT_NAME/GITHUB_EVENT_PATH, GitLab's CI_* or Jenkins' CHANGE_* "
+            "are not set): `mochi ci` runs inside GitHub Actions, GitLab CI or a Jenkins multibranch "
+            "build; elsewhere use `mochi review`, or `mochi review --pr owner/repo#N` for a pull request"
+        )
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read the event payload {path}: {exc.strerror}") from exc
+    payload = load_payload(text, source=str(path))
+    composed = compose(environ, params, Path(environ.get("GITHUB_WORKSPACE") or Path.cwd()))
+    settings = composed.settings
+    log, actions = workflow_log(environ)
+    event = parse_event(name, payload, review_drafts=settings.review_drafts)
+    if event.kind == "skip":
+        log.notice(f"Sonar-Mochi: nothing to do: {event.reason}")
+        return 0
+    repo = event.repository or environ.get("GITHUB_REPOSITORY") or ""
+    client = github_client(environ, settings, sleep=sleep)
+    json_path = params.get("json_output") or default_json_path(
+        environ.get("RUNNER_TEMP"), environ.get("GITHUB_WORKSPACE")
+    )
+    templates_root = None
+    if event.base_is_trusted and event.pull is not None:
+        # pull_request_target: settings and templates from the base commit, never the PR's
+        trusted = base_branch_files(
+            composed.git, client, repo, event.pull.base_sha, Path(tempfile.mkdtemp("-mochi-base"))
+        )
+        settings = open_store(
+            environ,
+            {k: params.get(k) for k in SETTING_FLAGS},
+            trusted / CONFIG_FILE,
+            in_ci=True,
+            record=False,
+        ).settings
+        composed.settings = settings
+        templates_root = trusted
+    ctx = GitHubContext(
+        client=client,
+        repo=repo,
+        git=composed.git,
+        root=composed.root,
+        settings=settings,
+        stdout=sys.stdout,
+        actions=actions,
+        progress=progress,
+        dry_run=composed.dry_run,
+        check_run=True,
+        trusted_base=templates_root is not None,
+    )
+    deps = composed.deps(
+        log,
+        [report_file("json", Path(json_path))],
+        repository=repo,
+        actions=actions,
+        templates_root=templates_root,
+    )
+    if event.kind == "push":
+        assert event.after is not None
+        change: Any = GitHubPush(ctx, before=event.before, after=event.after, ref=event.ref)
+    else:
+        assert event.number is not None
+        pull = event.pull or fetch_pull(client, repo, event.number)
+        if event.pull is None:
+            why = skip_reason_for(pull, review_drafts=settings.review_drafts)
+            if why:
+                log.notice(f"Sonar-Mochi: nothing to do: {why}")
+                return 0
+        change = GitHubPullRequest(ctx, pull)
+    return exit_status(run_hosted(change, deps, full_review=event.full_review), settings)
+
+
+def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapping[str, Any]) -> int:
+    """`mochi review --pr owner/repo#N [--dry-run]`: review a PR from anywhere; post unless dry-run."""
+    from mochi.platforms.github.adapter import GitHubContext, GitHubPullRequest, fetch_pull
+    from mochi.platforms.hosted import exit_status, run_hosted
+    from mochi.platforms.outputs import report_file
+
+    match = _PR_SPEC.match(str(params["pr"]).strip())
+    if match is None:
+        raise UsageError(f"--pr {params['pr']!r}: write it as owner/repo#123")
+    repo, number = match.group("repo"), int(match.group("number"))
+    resume_id = click.get_current_context().meta.get("mochi.retry_of")  # `mochi reviews retry`
+    composed = compose(
+        environ,
+        params,
+        Path(params.get("repo") or Path.cwd()),
+        in_ci=False,
+        config=Path(params["config_path"]) if params.get("config_path") else None,
+        flags=flags,
+        resume_id=resume_id,
+    )
+    settings = composed.settings
+    log, actions = workflow_log(environ)
+    client = github_client(environ, settings)
+    json_path = default_json_path(environ.get("RUNNER_TEMP"), environ.get("GITHUB_WORKSPACE"))
+    ctx = GitHubContext(
+        client=client,
+        repo=repo,
+        git=composed.git,
+        root=composed.root,
+        settings=settings,
+        stdout=sys.stdout,
+        actions=actions,
+        progress=progress,
+        dry_run=composed.dry_run,
+        check_run=False,  # a personal token cannot create check runs
+    )
+    deps = composed.deps(log, [report_file("json", json_path)], repository=repo, actions=actions)
+    pull = fetch_pull(client, repo, number)
+    result = run_hosted(GitHubPullRequest(ctx, pull), deps, full_review=True)
+    if "json" in result.report.files:
+        sys.stdout.write(f"mochi: findings written to {result.report.files['json']}\n")
+    return exit_status(result, settings)
+
+
+# --------------------------------------------------------------------------- GitLab
+
+
+def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
+    """`mochi ci` in GitLab CI: a merge request (posted) or a branch push (Code Quality only)."""
+    from mochi.events.gitlab import gitlab_event
+    from mochi.platforms.gitlab.adapter import GitLabBranch, GitLabContext, GitLabMergeRequestChange
+    from mochi.platforms.gitlab.client import GitLabClient, make_http
+    from mochi.platforms.hosted import exit_status, run_hosted
+    from mochi.platforms.outputs import gitlab_outputs
+
+    composed = compose(environ, params, Path(environ.get("CI_PROJECT_DIR") or Path.cwd()))
+    settings = composed.settings
+    event = gitlab_event(environ)
+    client = None
+    if event.is_merge_request:
+        token = event.require_token()  # CI_JOB_TOKEN cannot post notes: says which token to create
+        http = make_http(event.api_url, token.get_secret_value(), timeout_s=min(settings.timeout_s, 60.0))
+        client = GitLabClient(http, sleep=sleep or time.sleep)
+    ctx = GitLabContext(
+        client=client,
+        project_id=event.project_id,
+        git=composed.git,
+        root=composed.root,
+        settings=settings,
+        progress=progress,
+        dry_run=composed.dry_run,
+    )
+    log, _ = workflow_log(environ)
+    outputs = gitlab_outputs(settings, composed.root, sys.stdout, [])
+    deps = composed.deps(log, outputs, repository=event.project_id)
+    if event.mr_iid is None:
+        change: Any = GitLabBranch(ctx, event)
+    else:
+        change = GitLabMergeRequestChange(
+            ctx,
+            event.mr_iid,
+            title=event.title,
+            source_branch=event.source_branch,
+            target_branch=event.target_branch,
+            url=event.mr_url,
+            description=event.description,
+        )
+    return exit_status(run_hosted(change, deps), settings)
+
+
+# --------------------------------------------------------------------------- Jenkins
+
+
+def jenkins_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
+    """`mochi ci` in a Jenkins multibranch build: the change's own platform's adapter, plus JUnit."""
+    from mochi.events.gitlab import gitlab_token
+    from mochi.events.jenkins import jenkins_change
+    from mochi.platforms.jenkins import run_jenkins
+
+    composed = compose(environ, params, Path(environ.get("WORKSPACE") or Path.cwd()))
+    change = jenkins_change(environ)
+    if change.platform == "gitlab":
+        token, _ = gitlab_token(environ)
+        if token is None:
+            from mochi.platforms.gitlab.client import TOKEN_HELP
+
+            raise ConfigError(
+                f"no GitLab token to post the review with: {TOKEN_HELP}; in Jenkins, bind it with "
+                "withCredentials([string(credentialsId: ..., variable: 'GITLAB_TOKEN')])"
+            )
+        secret = token.get_secret_value()
+    else:
+        secret = github_token(environ) or ""
+        if not secret:
+            raise ConfigError(
+                "no GitHub token to post the review with: bind a token with pull-requests: write (a "
+                "fine-grained token, or the GitHub App credential of the branch source) as GITHUB_TOKEN "
+                "with withCredentials"
+            )
+    log, _ = workflow_log(environ)
+    return run_jenkins(
+        change,
+        settings=composed.settings,
+        git=composed.git,
+        root=composed.root,
+        token=secret,
+        make_deps=lambda outputs: composed.deps(log, outputs, repository=change.project),
+        progress=progress,
+        dry_run=composed.dry_run,
+        json_path=params.get("json_output"),
+        sleep=sleep,
+    )
+
+
+# --------------------------------------------------------------------------- mochi ci
+
+PLATFORMS: dict[str, Callable[..., int]] = {
+    "github": github_ci,
+    "gitlab": gitlab_ci,
+    "jenkins": jenkins_ci,
+    "local": github_ci,  # outside a known CI: says which variables are missing
+}
+
+
+def run_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
+    """The body of `mochi ci`, with the environment passed in."""
+    from mochi.events.detect import detect_platform
+
+    return PLATFORMS[detect_platform(environ).value](params, environ, sleep=sleep)
+
+
+@click.command()
+@click.option("--event-name", help="The event (default: $GITHUB_EVENT_NAME).")
+@click.option(
+    "--event-path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Its payload (default: $GITHUB_EVENT_PATH).",
+)
+@click.option(
+    "--json-output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the findings JSON (default: $RUNNER_TEMP/mochi-review.json, or in the "
+    "workspace when RUNNER_TEMP is not mounted, as in a container action).",
+)
+@click.option("--provider", help="LLM provider: ollama (default), openai, azure, anthropic, builtin.")
+@click.option("--model", help="Model name.")
+@click.option(
+    "--fail-on", type=click.Choice(("low", "medium", "high", "critical")), help="Check run fails at this."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
+@click.option("-v", "--verbose", count=True, help="More logging on stderr.")
+def ci(**params: Any) -> None:
+    """Review this CI run's pull request, merge request or push and post the results (GitHub Actions,
+    GitLab CI, or a Jenkins multibranch build of a GitHub or GitLab change).
+
+    \b
+    Exit status: 0 ok (or nothing to review); 1 a finding at or above fail_on; 2 configuration
+    (or a token the host refused); 3 the model failed (built-in findings were still posted);
+    4 a bad event payload, or a change the host cannot find; 6 something could not be posted (the
+    findings are in the job summary and the JSON file).
+    """
+    import os
+
+    from mochi.commands.runtime import errors, setup_logging
+
+    setup_logging(params["verbose"])
+    with errors():
+        code = run_ci(params, os.environ)
+    sys.exit(code)
