@@ -105,12 +105,14 @@ def test_entrypoint_rejects_a_bad_boolean_naming_the_input() -> None:
         ep.translate({"INPUT_PULL_MODEL": "maybe"})
 
 
+@pytest.mark.slow
 def test_entrypoint_runs_mochi_ci(tmp_path: Path) -> None:
     """End to end outside the container: an event mochi does not handle is a notice and exit 0."""
     event = tmp_path / "event.json"
     event.write_text('{"action": "completed"}')
     env = {k: v for k, v in os.environ.items() if not k.startswith(("INPUT_", "MOCHI_", "GITHUB_"))}
     env.update(
+        GITHUB_ACTIONS="true",  # the runner sets it for container actions too
         GITHUB_EVENT_NAME="workflow_run",
         GITHUB_EVENT_PATH=str(event),
         GITHUB_WORKSPACE=str(tmp_path),
