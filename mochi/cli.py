@@ -325,11 +325,20 @@ def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> N
 
 from mochi.commands import ci as _ci_commands  # noqa: E402 (mochi ci)
 from mochi.commands import rules as _rules_commands  # noqa: E402
-from mochi.commands.store import register as _register_store  # noqa: E402 (the review record)
+from mochi.commands import store as _store_commands  # noqa: E402 (the review record)
+from mochi.commands import store_admin as _store_admin  # noqa: E402
+from mochi.commands import store_integrations as _store_integrations  # noqa: E402
 
 main.add_command(_rules_commands.rules)
 main.add_command(_ci_commands.ci)
-_register_store(main)
+for _group in (
+    _store_commands.db,
+    _store_commands.reviews,
+    _store_admin.models,
+    _store_admin.templates,
+    _store_integrations.integrations,
+):
+    main.add_command(_group)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

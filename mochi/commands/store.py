@@ -28,14 +28,6 @@ JSON_VERSION = 1
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
-def register(main: click.Group) -> None:
-    """Add the record's command groups to `mochi`."""
-    from mochi.commands import store_admin, store_integrations
-
-    for group in (db, reviews, store_admin.models, store_admin.templates, store_integrations.integrations):
-        main.add_command(group)
-
-
 # --------------------------------------------------------------------------- shared helpers
 
 

@@ -59,6 +59,8 @@ def downgrade(engine: Engine, revision: str = "-1") -> None:
 
 def current(engine: Engine) -> str | None:
     """The revision the database is at; None when it has no schema yet."""
-    from mochi.store.db import schema_revision
+    from alembic.runtime.migration import MigrationContext
 
-    return schema_revision(engine)
+    with engine.connect() as conn:
+        revision = MigrationContext.configure(conn).get_current_revision()
+    return str(revision) if revision is not None else None
