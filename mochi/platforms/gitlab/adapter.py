@@ -19,7 +19,7 @@ from urllib.parse import quote
 from mochi.diff.git import Git
 from mochi.diff.reader import CachedReader, GitBlobReader
 from mochi.diff.sources import RawDiff, git_range, has_commit
-from mochi.errors import HostAPIError, MochiError
+from mochi.errors import GitLabAPIError, HostAPIError, MochiError
 from mochi.events.gitlab import GitLabEvent
 from mochi.models import Diff, Review, ReviewTarget, TargetKind
 from mochi.platforms.gitlab import diff as gl_diff
@@ -111,7 +111,18 @@ class GitLabMergeRequestChange:
     def load_state(self) -> ChangeState:
         """The latest diff version and what mochi left on the merge request."""
         ctx = self.ctx
-        version = gl_diff.latest_version(self.client, ctx.project_id, self.iid)
+        try:
+            version = gl_diff.latest_version(self.client, ctx.project_id, self.iid)
+        except GitLabAPIError as exc:
+            if exc.status != 404:
+                raise
+            raise GitLabAPIError(
+                f"merge request !{self.iid} of project {ctx.project_id} was not found on GitLab: check the "
+                "number and CI_PROJECT_ID, and that the token can see the project (GitLab answers 404 to a "
+                "token without access)",
+                status=404,
+                method="GET",
+            ) from None
         native = self.mr.state(drafts=ctx.settings.gitlab_draft_notes)
         title, source, target_branch, url, description = self.meta
         target = ReviewTarget(

@@ -1,0 +1,227 @@
+"""Hosted reviews as a user meets them: host errors exit with what to fix, logs without workflow
+commands outside GitHub Actions, and framework guidelines without a checkout.
+
+GitHub and GitLab are loopback fakes answering in their documented formats; `mochi` runs in-process
+through Click's runner with a controlled environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from mochi.cli import main
+from tests.fakes.github_server import FakeGitHub
+from tests.fakes.gitlab_server import FakeGitLab
+from tests.fakes.http_fake import Reply
+from tests.fakes.llm_servers import FakeOllama
+from tests.gitlab_scenario import IID, Scenario, make_repo, serve
+from tests.gitrepo import GitRepo
+
+REPO = "acme/shop"
+_CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILD_ID", "BUILD_TAG", "CHANGE_ID")
+
+POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <parent>
+    <groupId>org.springframework.boot</groupId>
+    <artifactId>spring-boot-starter-parent</artifactId>
+    <version>3.3.4</version>
+  </parent>
+  <artifactId>shop</artifactId>
+</project>
+"""
+SERVICE_BASE = """package com.acme.shop;
+
+public class OrderService {
+    int total(int a, int b) {
+        return a + b;
+    }
+}
+"""
+SERVICE_HEAD = SERVICE_BASE.replace(
+    "return a + b;",
+    "return a + b;\n    }\n\n    int ratio(int a, int b) {\n"
+    '        System.out.println("ratio");\n        return a / b;',
+)
+
+
+def run(env: Mapping[str, str | None], *args: str, cwd: Path) -> Result:
+    """`mochi ARGS` in `cwd` with `env` over an environment cleared of CI and mochi variables."""
+    clean: dict[str, str | None] = {
+        k: None for k in os.environ if k.startswith(("MOCHI_", "INPUT_", "GITHUB_", "GITLAB", "CI_"))
+    }
+    clean.update({k: None for k in _CI_VARS})
+    clean.update(MOCHI_RECORD="false", MOCHI_PROVIDER="builtin")
+    clean.update(env)
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, list(args), env=clean, catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[tuple[GitRepo, str, str]]:
+    repo = GitRepo(tmp_path / "shop")
+    repo.write("pom.xml", POM)
+    repo.write("src/main/java/com/acme/shop/OrderService.java", SERVICE_BASE)
+    base = repo.commit("base")
+    repo.run("checkout", "-q", "-b", "feature")
+    repo.write("src/main/java/com/acme/shop/OrderService.java", SERVICE_HEAD)
+    head = repo.commit("ratio")
+    yield repo, base, head
+
+
+def _workflow_commands(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.lstrip().startswith("::")]
+
+
+# --------------------------------------------------------------------------- host errors
+
+
+def test_review_pr_of_a_missing_pull_request_exits_4_and_names_it(
+    shop: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        env = {"GITHUB_TOKEN": "ghp_test", "GITHUB_API_URL": gh.url}
+        result = run(env, "review", "--pr", f"{REPO}#999", cwd=repo.path)
+    assert result.exit_code == 4, result.output
+    assert f"pull request {REPO}#999 was not found" in result.stderr
+    assert "GITHUB_TOKEN" in result.stderr and "ghp_test" not in result.output + result.stderr
+
+
+def test_review_pr_with_a_refused_token_exits_2_and_names_the_token(
+    shop: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        gh.enqueue("pulls/get", Reply(401, {"message": "Bad credentials"}))
+        env = {"GITHUB_TOKEN": "ghp_revoked", "GITHUB_API_URL": gh.url}
+        result = run(env, "review", "--pr", f"{REPO}#7", cwd=repo.path)
+    assert result.exit_code == 2, result.output
+    assert "Bad credentials" in result.stderr and "check GITHUB_TOKEN" in result.stderr
+    assert "ghp_revoked" not in result.output + result.stderr
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Scenario:
+    return make_repo(tmp_path / "repo")
+
+
+def _gitlab_env(gl: FakeGitLab, s: Scenario, *, iid: int = IID, token: str | None = None) -> dict[str, str]:
+    return {
+        "GITLAB_CI": "true",
+        "CI": "true",
+        "CI_SERVER_URL": gl.url,
+        "CI_API_V4_URL": gl.url + "/api/v4",
+        "CI_PROJECT_ID": gl.project_id,
+        "CI_PROJECT_PATH": "group/app",
+        "CI_PROJECT_DIR": str(s.repo.path),
+        "CI_COMMIT_SHA": s.head,
+        "CI_MERGE_REQUEST_IID": str(iid),
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": s.base,
+        "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": "main",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME": "feature",
+        "GITLAB_TOKEN": token or gl.token,
+    }
+
+
+def test_gitlab_a_missing_merge_request_exits_4_and_names_it(scenario: Scenario) -> None:
+    with FakeGitLab.start() as gl:
+        serve(gl, scenario)
+        result = run(_gitlab_env(gl, scenario, iid=999), "ci", cwd=scenario.repo.path)
+    assert result.exit_code == 4, result.output
+    assert f"merge request !999 of project {gl.project_id} was not found" in result.stderr
+    assert gl.token not in result.output + result.stderr
+
+
+def test_gitlab_a_refused_token_exits_2_and_says_which_token_to_create(scenario: Scenario) -> None:
+    with FakeGitLab.start() as gl:
+        serve(gl, scenario)
+        result = run(_gitlab_env(gl, scenario, token="glpat-expired"), "ci", cwd=scenario.repo.path)
+    assert result.exit_code == 2, result.output
+    assert "401" in result.stderr and "project access token" in result.stderr
+    assert "glpat-expired" not in result.output + result.stderr
+
+
+# --------------------------------------------------------------------------- workflow commands
+
+
+def test_review_pr_on_a_laptop_prints_no_workflow_commands(shop: tuple[GitRepo, str, str]) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        env = {"GITHUB_TOKEN": "ghp_test", "GITHUB_API_URL": gh.url, "RUNNER_TEMP": str(repo.path.parent)}
+        result = run(env, "review", "--pr", f"{REPO}#7", cwd=repo.path)
+        posted = gh.reviews
+    assert result.exit_code == 0, result.output
+    assert len(posted) == 1  # java.system-out was posted
+    assert _workflow_commands(result.stdout + result.stderr) == []
+    # the same run inside Actions does talk to the runner
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        env = {"GITHUB_TOKEN": "ghp_test", "GITHUB_API_URL": gh.url, "GITHUB_ACTIONS": "true"}
+        inside = run(env, "review", "--pr", f"{REPO}#7", "--dry-run", cwd=repo.path)
+    assert inside.exit_code == 0, inside.output
+    assert "::group::" in inside.stdout
+
+
+def test_a_jenkins_build_prints_no_workflow_commands(shop: tuple[GitRepo, str, str]) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        env = {
+            "JENKINS_URL": "http://jenkins.example.com/",
+            "BUILD_TAG": "jenkins-shop-PR-7-1",
+            "WORKSPACE": str(repo.path),
+            "CHANGE_ID": "7",
+            "CHANGE_TARGET": "main",
+            "CHANGE_BRANCH": "feature",
+            "CHANGE_URL": f"https://github.com/{REPO}/pull/7",
+            "GIT_URL": f"https://github.com/{REPO}.git",
+            "GITHUB_API_URL": gh.url,
+            "GITHUB_TOKEN": "ghp_test",
+            "MOCHI_JUNIT_REPORT": "mochi-junit.xml",
+        }
+        result = run(env, "ci", cwd=repo.path)
+        posted = gh.reviews
+    assert result.exit_code == 0, result.output
+    assert len(posted) == 1 and (repo.path / "mochi-junit.xml").is_file()
+    assert _workflow_commands(result.stdout + result.stderr) == []
+
+
+# --------------------------------------------------------------------------- API-only mode
+
+
+def test_without_a_checkout_a_spring_boot_pull_request_gets_the_spring_boot_guidelines(
+    shop: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
+    repo, base, head = shop
+    elsewhere = tmp_path / "not-a-checkout"
+    elsewhere.mkdir()
+    with FakeGitHub.start(repo.path, REPO) as gh, FakeOllama.start() as ollama:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        env = {
+            "GITHUB_TOKEN": "ghp_test",
+            "GITHUB_API_URL": gh.url,
+            "OLLAMA_HOST": ollama.url,
+            "MOCHI_PROVIDER": "ollama",
+        }
+        result = run(env, "review", "--pr", f"{REPO}#7", "--dry-run", cwd=elsewhere)
+        chats = ollama.requests_to("/api/chat")
+        reads = list(gh.content_reads)
+    assert result.exit_code == 0, result.output
+    assert "pom.xml" in reads  # the manifest came through the contents API at the head
+    prompt = "\n".join(m["content"] for m in chats[0].body["messages"])
+    assert "### Spring Boot" in prompt and "@Transactional" in prompt
+    assert json.loads(json.dumps(chats[0].body))["model"]  # a real chat request, not a stub
