@@ -84,10 +84,9 @@ def make_readers(git: Git | None, target: ReviewTarget) -> tuple[ReadFile, ReadF
     else:
         rev = None
 
-    @lru_cache(maxsize=512)
-    def read_repo(path: str) -> str | None:
-        return git.show_file(rev, path)
+    from mochi.diff.reader import GitBlobReader
 
+    read_repo = GitBlobReader(git, rev)  # one `git cat-file --batch`, every file read once
     if target.kind is TargetKind.DIFF_FILE:
         return (lambda _p: None), read_repo
     return read_repo, read_repo

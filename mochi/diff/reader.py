@@ -18,6 +18,7 @@ import re
 import subprocess
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import PurePosixPath
@@ -167,6 +168,9 @@ class GitBlobReader:
             # a file, not a pipe, for stderr: nobody reads it until something goes wrong
             self._stderr = tempfile.TemporaryFile()  # noqa: SIM115  (closed by _stop)
             self._proc = self._git.popen("cat-file", "--batch", stderr=self._stderr)
+            # a reader nobody closes (the review's readers live as long as the review) still ends
+            # its process when it is collected or the interpreter exits
+            weakref.finalize(self, _end, self._proc)
         return self._proc
 
     def _stop(self) -> str:
@@ -195,6 +199,21 @@ class GitBlobReader:
 
     def _describe(self) -> str:
         return {None: "the working tree", ":": "the index"}.get(self._rev, f"revision '{self._rev}'")
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """End a cat-file process: closing its stdin is its signal to exit."""
+    for stream in (proc.stdin, proc.stdout):
+        try:
+            if stream is not None:
+                stream.close()
+        except OSError:
+            pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class CachedReader:
