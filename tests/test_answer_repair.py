@@ -31,6 +31,7 @@ def run(change: GitRepo, *answers: str) -> tuple[int, dict[str, object], list[ob
     return proc.returncode, out, chats, proc.stderr
 
 
+@pytest.mark.slow
 def test_a_fenced_answer_with_prose_and_a_trailing_comma_is_repaired(change: GitRepo) -> None:
     body = review_answer("calc.py", 2, "b may be zero.")
     damaged = "Here is my review:\n```json\n" + body[:-1] + ",}\n```\nHope this helps!"
@@ -40,6 +41,7 @@ def test_a_fenced_answer_with_prose_and_a_trailing_comma_is_repaired(change: Git
     assert [(f["path"], f["line"]) for f in out["findings"]] == [("calc.py", 2)]  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_garbage_gets_one_retry_that_asks_for_valid_json(change: GitRepo) -> None:
     code, out, chats, err = run(
         change, "I think the code is fine, no JSON for you.", review_answer("calc.py", 2, "zero")
@@ -52,6 +54,7 @@ def test_garbage_gets_one_retry_that_asks_for_valid_json(change: GitRepo) -> Non
     assert [f["line"] for f in out["findings"]] == [2]  # type: ignore[index]
 
 
+@pytest.mark.slow
 def test_garbage_twice_is_a_provider_failure_with_exit_3_when_the_provider_was_chosen(
     change: GitRepo,
 ) -> None:

@@ -14,10 +14,11 @@ import pytest
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.http_fake import Reply
 from tests.fakes.llm_servers import FakeOllama
+from tests.fixtures_path import FIXTURES
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[1]
-EVENTS = ROOT / ".." / "shared" / "fixtures" / "github" / "events"
+EVENTS = FIXTURES / "github" / "events"
 REPO = "octo/app"
 PATH = "src/calc.py"
 
@@ -150,6 +151,7 @@ def outputs(tmp_path: Path) -> dict[str, str]:
     return result
 
 
+@pytest.mark.slow
 def test_pull_request_review_lands_once_and_a_rerun_posts_nothing_new(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:
@@ -191,6 +193,7 @@ def test_pull_request_review_lands_once_and_a_rerun_posts_nothing_new(
     assert "ghs_secret_token_value" not in first.stdout + first.stderr + second.stdout + second.stderr
 
 
+@pytest.mark.slow
 def test_synchronize_reviews_only_the_new_commit(tmp_path: Path, pr: dict[str, Any]) -> None:
     repo: GitRepo = pr["repo"]
     with FakeGitHub.start(repo.path, REPO) as gh, FakeOllama.start() as ollama:
@@ -219,6 +222,7 @@ def test_synchronize_reviews_only_the_new_commit(tmp_path: Path, pr: dict[str, A
     assert gh.violations == []
 
 
+@pytest.mark.slow
 def test_without_checks_permission_findings_become_workflow_annotations(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:
@@ -237,6 +241,7 @@ def test_without_checks_permission_findings_become_workflow_annotations(
     assert len(gh.reviews) == 1  # the review itself still lands
 
 
+@pytest.mark.slow
 def test_a_422_despite_the_checks_moves_the_comments_into_the_body(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:
@@ -261,6 +266,7 @@ def test_a_422_despite_the_checks_moves_the_comments_into_the_body(
     assert "`b` may be zero" in gh.reviews[0]["body"] and "mochi:fp=" in gh.reviews[0]["body"]
 
 
+@pytest.mark.slow
 def test_when_posting_fails_the_findings_are_still_in_the_job_summary_and_json(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:
@@ -285,6 +291,7 @@ def test_when_posting_fails_the_findings_are_still_in_the_job_summary_and_json(
     assert "findings.json" in proc.stderr
 
 
+@pytest.mark.slow
 def test_issue_comment_command_from_a_member_reviews_the_pr_from_the_api(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:
@@ -320,6 +327,7 @@ def test_issue_comment_command_from_a_member_reviews_the_pr_from_the_api(
     assert len(gh.reviews) == 1
 
 
+@pytest.mark.slow
 def test_unhandled_and_broken_events(tmp_path: Path, pr: dict[str, Any]) -> None:
     with FakeGitHub.start(pr["repo"].path, REPO) as gh, FakeOllama.start() as ollama:
         other = run_ci(tmp_path, gh, ollama, "release", pr_event(tmp_path, pr), pr["repo"].path)
@@ -339,6 +347,7 @@ def test_unhandled_and_broken_events(tmp_path: Path, pr: dict[str, Any]) -> None
     assert gh.reviews == [] and gh.check_runs == {}
 
 
+@pytest.mark.slow
 def test_push_gets_a_check_run_only(tmp_path: Path, pr: dict[str, Any]) -> None:
     push = event(
         tmp_path,
@@ -359,6 +368,7 @@ def test_push_gets_a_check_run_only(tmp_path: Path, pr: dict[str, Any]) -> None:
     assert gh.reviews == [] and gh.issue_comments == []
 
 
+@pytest.mark.slow
 def test_review_pr_dry_run_posts_nothing(tmp_path: Path, pr: dict[str, Any]) -> None:
     with FakeGitHub.start(pr["repo"].path, REPO) as gh, FakeOllama.start() as ollama:
         gh.add_pull(7, base_ref="main", base_sha=pr["base"], head_sha=pr["head"])
@@ -379,6 +389,7 @@ def test_review_pr_dry_run_posts_nothing(tmp_path: Path, pr: dict[str, Any]) -> 
     assert {r.method for r in gh.requests if r.path != "/graphql"} == {"GET"}
 
 
+@pytest.mark.slow
 def test_pull_request_target_takes_settings_from_the_base_branch(tmp_path: Path, pr: dict[str, Any]) -> None:
     repo: GitRepo = pr["repo"]
     repo.write(".mochi.toml", 'provider = "builtin"\n')  # the PR tries to switch the model off
@@ -395,6 +406,7 @@ def test_pull_request_target_takes_settings_from_the_base_branch(tmp_path: Path,
     assert [(c["path"], c["line"]) for c in gh.review_comments] == [(PATH, 23)]
 
 
+@pytest.mark.slow
 def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr: dict[str, Any]) -> None:
     """The PR's branch names a Jira ticket: its criteria reach the prompt; the run lands in the record."""
     from tests.fakes.jira_server import FakeJira, adf_bullets, adf_doc, adf_heading, cloud_issue
@@ -453,6 +465,7 @@ def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr:
     assert all(c["posted_comment_id"] for c in comments), comments
 
 
+@pytest.mark.slow
 def test_a_resolved_thread_is_marked_resolved_in_the_next_prompt(tmp_path: Path, pr: dict[str, Any]) -> None:
     workspace = pr["repo"].path
     with FakeGitHub.start(workspace, REPO) as gh, FakeOllama.start() as ollama:
@@ -471,6 +484,7 @@ def test_a_resolved_thread_is_marked_resolved_in_the_next_prompt(tmp_path: Path,
     assert "do not reopen the resolved ones" in prompt
 
 
+@pytest.mark.slow
 def test_a_failed_pull_request_review_can_be_retried_from_the_record(
     tmp_path: Path, pr: dict[str, Any]
 ) -> None:

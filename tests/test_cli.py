@@ -14,10 +14,11 @@ import jsonschema
 import pytest
 
 from tests.fakes.llm_servers import FakeOllama
+from tests.fixtures_path import FIXTURES
 from tests.gitrepo import GitRepo
 
 ROOT = Path(__file__).resolve().parents[1]
-SARIF_SCHEMA = ROOT.parent / "shared" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 DEMO = ROOT / "examples" / "demo" / "make-demo.sh"
 
 _CI_VARS = ("CI", "GITHUB_ACTIONS", "GITLAB_CI", "JENKINS_URL", "BUILD_ID")
@@ -105,6 +106,7 @@ def review_answer(path: str, line: int, message: str, severity: str = "high") ->
 # ----------------------------------------------------------------------------- the LLM pass
 
 
+@pytest.mark.slow
 def test_review_with_ollama_on_loopback_anchors_findings_and_prints_json(spring_change: GitRepo) -> None:
     with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
         ollama.enqueue_chat(
@@ -142,6 +144,7 @@ def test_review_with_ollama_on_loopback_anchors_findings_and_prints_json(spring_
     assert "   9 +         return a / b;" in user
 
 
+@pytest.mark.slow
 def test_text_output_shows_the_finding_with_its_code(spring_change: GitRepo) -> None:
     with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
         ollama.enqueue_chat(review_answer("src/main/java/App.java", 9, "`b` may be zero."))
@@ -153,6 +156,7 @@ def test_text_output_shows_the_finding_with_its_code(spring_change: GitRepo) -> 
     assert "\x1b[" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_fail_on_gives_exit_status_1(spring_change: GitRepo) -> None:
     with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
         ollama.enqueue_chat(review_answer("src/main/java/App.java", 9, "zero", severity="high"))
@@ -163,6 +167,7 @@ def test_fail_on_gives_exit_status_1(spring_change: GitRepo) -> None:
         assert proc.returncode == 0, proc.stderr
 
 
+@pytest.mark.slow
 def test_missing_model_says_ollama_pull(spring_change: GitRepo) -> None:
     with FakeOllama.start(models={}) as ollama:
         proc = mochi(
@@ -176,6 +181,7 @@ def test_missing_model_says_ollama_pull(spring_change: GitRepo) -> None:
 # ----------------------------------------------------------------------------- no model server
 
 
+@pytest.mark.slow
 def test_default_ollama_down_still_reviews_with_builtin_checks(spring_change: GitRepo) -> None:
     proc = mochi("review", "--format", "json", cwd=spring_change.path)
     assert proc.returncode == 0, proc.stderr
@@ -187,6 +193,7 @@ def test_default_ollama_down_still_reviews_with_builtin_checks(spring_change: Gi
     assert any("ollama serve" in n for n in out["notices"])
 
 
+@pytest.mark.slow
 def test_chosen_provider_down_is_exit_3_after_the_results_are_written(
     spring_change: GitRepo, tmp_path: Path
 ) -> None:
@@ -197,11 +204,13 @@ def test_chosen_provider_down_is_exit_3_after_the_results_are_written(
     assert json.loads(out.read_text())["version"] == 1
 
 
+@pytest.mark.slow
 def test_in_ci_an_unreachable_default_provider_is_exit_3(spring_change: GitRepo) -> None:
     proc = mochi("review", cwd=spring_change.path, env={"CI": "true"})
     assert proc.returncode == 3
 
 
+@pytest.mark.slow
 def test_demo_builtin_review_finds_the_planted_problems(demo: Path) -> None:
     proc = mochi("review", "--repo", str(demo), "--format", "json")
     assert proc.returncode == 0, proc.stderr
@@ -218,18 +227,21 @@ def test_demo_builtin_review_finds_the_planted_problems(demo: Path) -> None:
 # ----------------------------------------------------------------------------- targets and errors
 
 
+@pytest.mark.slow
 def test_not_a_repository_is_exit_4(tmp_path: Path) -> None:
     proc = mochi("review", cwd=tmp_path)
     assert proc.returncode == 4
     assert "not a git repository" in proc.stderr and "--repo" in proc.stderr
 
 
+@pytest.mark.slow
 def test_bad_ref_is_exit_4(spring_change: GitRepo) -> None:
     proc = mochi("review", "--base", "no-such-branch", cwd=spring_change.path)
     assert proc.returncode == 4
     assert "no-such-branch" in proc.stderr
 
 
+@pytest.mark.slow
 def test_empty_change_is_exit_5(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.write("a.txt", "hello\n")
@@ -239,6 +251,7 @@ def test_empty_change_is_exit_5(tmp_path: Path) -> None:
     assert "nothing to review" in proc.stderr
 
 
+@pytest.mark.slow
 def test_diff_from_stdin_needs_no_repository(tmp_path: Path) -> None:
     diff = (
         "diff --git a/src/app.js b/src/app.js\n--- a/src/app.js\n+++ b/src/app.js\n"
@@ -251,6 +264,7 @@ def test_diff_from_stdin_needs_no_repository(tmp_path: Path) -> None:
     assert out["stats"]["files_reviewed"] == 1
 
 
+@pytest.mark.slow
 def test_unknown_config_key_is_exit_2(spring_change: GitRepo) -> None:
     (spring_change.path / ".mochi.toml").write_text('fail_onn = "high"\n')
     proc = mochi("review", cwd=spring_change.path)
@@ -258,6 +272,7 @@ def test_unknown_config_key_is_exit_2(spring_change: GitRepo) -> None:
     assert "unknown key 'fail_onn'" in proc.stderr and "fail_on" in proc.stderr
 
 
+@pytest.mark.slow
 def test_sarif_output_is_valid_and_bad_output_spec_is_exit_2(spring_change: GitRepo, tmp_path: Path) -> None:
     sarif = tmp_path / "mochi.sarif"
     proc = mochi("review", "--output", f"sarif={sarif}", cwd=spring_change.path)
@@ -267,6 +282,7 @@ def test_sarif_output_is_valid_and_bad_output_spec_is_exit_2(spring_change: GitR
     assert proc.returncode == 2 and "unknown output format" in proc.stderr
 
 
+@pytest.mark.slow
 def test_unwritable_output_is_exit_6_and_the_review_is_kept(spring_change: GitRepo, tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
@@ -278,6 +294,7 @@ def test_unwritable_output_is_exit_6_and_the_review_is_kept(spring_change: GitRe
     assert json.loads(Path(saved[0]).read_text())["version"] == 1
 
 
+@pytest.mark.slow
 def test_config_show_masks_secrets(spring_change: GitRepo) -> None:
     proc = mochi(
         "config", "show", "--json", cwd=spring_change.path,
@@ -290,17 +307,20 @@ def test_config_show_masks_secrets(spring_change: GitRepo) -> None:
     assert data["origin"]["model"] == "$MOCHI_MODEL"
 
 
+@pytest.mark.slow
 def test_prompt_renders_without_calling_a_model(spring_change: GitRepo) -> None:
     proc = mochi("prompt", cwd=spring_change.path)
     assert proc.returncode == 0, proc.stderr
     assert "Spring Boot" in proc.stdout and "return a / b;" in proc.stdout
 
 
+@pytest.mark.slow
 def test_version_answers() -> None:
     proc = mochi("--version", cwd=ROOT)
     assert proc.returncode == 0 and "mochi" in proc.stdout
 
 
+@pytest.mark.slow
 def test_secrets_never_reach_the_model(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.write("app/settings.py", "DEBUG = False\n")
@@ -317,6 +337,7 @@ def test_secrets_never_reach_the_model(tmp_path: Path) -> None:
     assert any((f["rule_id"] or "").startswith("secrets.") for f in json.loads(proc.stdout)["findings"])
 
 
+@pytest.mark.slow
 def test_rules_list_shows_the_repository_settings(spring_change: GitRepo) -> None:
     (spring_change.path / ".mochi.toml").write_text(
         '[rules."js.console-log"]\nenabled = false\n[rules."java.system-out"]\nseverity = "high"\n'
@@ -332,6 +353,7 @@ def test_rules_list_shows_the_repository_settings(spring_change: GitRepo) -> Non
     assert "rust.unwrap-in-handler" in text and "java.field-injection" not in text
 
 
+@pytest.mark.slow
 def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.write("src/Report.java", "class Report {\n    void run() {\n    }\n}\n")

@@ -63,6 +63,7 @@ def _env(jira_url: str, **extra: str) -> dict[str, str]:
     return {"JIRA_URL": jira_url, "JIRA_EMAIL": "dev@example.com", "JIRA_API_TOKEN": TOKEN, **extra}
 
 
+@pytest.mark.slow
 def test_prompt_shows_the_branch_tickets_criteria_and_path_instructions(refund_branch: GitRepo) -> None:
     with _jira() as jira:
         jira.add(_issue())
@@ -76,6 +77,7 @@ def test_prompt_shows_the_branch_tickets_criteria_and_path_instructions(refund_b
     assert TOKEN not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_review_shows_the_compliance_table(refund_branch: GitRepo, tmp_path: Path) -> None:
     answer = {
         "comments": [],
@@ -132,6 +134,7 @@ def test_review_shows_the_compliance_table(refund_branch: GitRepo, tmp_path: Pat
     assert "Acceptance criteria:" in text and "not met" in text and CRITERIA[0] in text
 
 
+@pytest.mark.slow
 def test_jira_down_the_review_completes_with_a_warning(refund_branch: GitRepo) -> None:
     with FakeOllama.start() as ollama:
         env = _env(f"http://127.0.0.1:{closed_port()}", OLLAMA_HOST=ollama.url)
@@ -144,6 +147,7 @@ def test_jira_down_the_review_completes_with_a_warning(refund_branch: GitRepo) -
     assert "## Tickets" not in user
 
 
+@pytest.mark.slow
 def test_a_stored_jira_integration_feeds_the_review(refund_branch: GitRepo, tmp_path: Path) -> None:
     """`mochi integrations set jira` once; later reviews find the ticket with no JIRA_* variables."""
     from cryptography.fernet import Fernet
@@ -166,6 +170,7 @@ def test_a_stored_jira_integration_feeds_the_review(refund_branch: GitRepo, tmp_
     assert TOKEN not in proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_a_secret_pasted_into_a_ticket_never_reaches_the_model(refund_branch: GitRepo) -> None:
     key = "AKIA" + "Q3R7XN2PLM5KD8ZW"  # assembled: no credential-shaped literal in this file
     issue = cloud_issue(

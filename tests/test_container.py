@@ -32,9 +32,10 @@ from tests.container.podman import (
 )
 from tests.fakes.github_server import FakeGitHub
 from tests.fakes.llm_servers import FakeOllama
+from tests.fixtures_path import FIXTURES
 from tests.gitrepo import GitRepo
 
-EVENTS = ROOT.parent / "shared" / "fixtures" / "github" / "events"
+EVENTS = FIXTURES / "github" / "events"
 REPOSITORY = "Codertocat/Hello-World"  # the fixture payloads' repository
 MODEL = "qwen2.5-coder:7b"
 APP = "src/main/java/App.java"
@@ -109,6 +110,7 @@ def model_answer(path: str, line: int, message: str, severity: str) -> str:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_action_reviews_a_pull_request_as_github_runs_it(
     image: str, podman: dict[str, str], tmp_path: Path
 ) -> None:
@@ -184,6 +186,7 @@ def test_action_reviews_a_pull_request_as_github_runs_it(
     assert json.loads((work.path / "mochi-review.json").read_text())["version"] == 1
 
 
+@pytest.mark.slow
 def test_image_reviews_a_checkout_owned_by_another_user_like_the_installed_cli(
     image: str, podman: dict[str, str], tmp_path: Path
 ) -> None:

@@ -49,6 +49,7 @@ def _json(proc: subprocess.CompletedProcess[str]) -> dict:  # type: ignore[type-
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
 
+@pytest.mark.slow
 def test_a_review_is_recorded_and_reviews_list_and_show_display_it(change: GitRepo, db_url: str) -> None:
     env = {"MOCHI_DATABASE_URL": db_url}
     with FakeOllama.start() as ollama:
@@ -73,6 +74,7 @@ def test_a_review_is_recorded_and_reviews_list_and_show_display_it(change: GitRe
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_two_reviews_at_once_on_one_postgresql_do_not_conflict(change: GitRepo, pg_url: str) -> None:
     with FakeOllama.start() as ollama:
         for _ in range(2):  # both wait in the model call at the same time
@@ -98,6 +100,7 @@ def test_two_reviews_at_once_on_one_postgresql_do_not_conflict(change: GitRepo, 
     assert all(r["findings_count"] >= 1 for r in rows)
 
 
+@pytest.mark.slow
 def test_a_database_that_is_down_costs_a_warning_and_the_review_still_completes(change: GitRepo) -> None:
     url = f"postgresql+psycopg://postgres:pw@127.0.0.1:{closed_port()}/mochi"
     proc = mochi(
@@ -115,6 +118,7 @@ def test_a_database_that_is_down_costs_a_warning_and_the_review_still_completes(
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 def test_a_crashed_review_is_left_in_progress_and_retry_completes_it(change: GitRepo, pg_url: str) -> None:
     env = {"MOCHI_DATABASE_URL": pg_url}
     engine = make_engine(pg_url)
@@ -147,6 +151,7 @@ def test_a_crashed_review_is_left_in_progress_and_retry_completes_it(change: Git
     assert [h["event"] for h in data["history"]] == ["CREATED", "STARTED", "STARTED", "COMPLETED"]
 
 
+@pytest.mark.slow
 def test_the_default_model_and_a_stored_template_are_used(change: GitRepo, tmp_path: Path) -> None:
     env = {"MOCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'record.db'}"}
     with FakeOllama.start(models={"team-coder:1b": 32768, "qwen2.5-coder:7b": 32768}) as ollama:
@@ -201,6 +206,7 @@ def test_the_default_model_and_a_stored_template_are_used(change: GitRepo, tmp_p
     assert _json(mochi("reviews", "list", "--json", env=env))["reviews"] == before
 
 
+@pytest.mark.slow
 def test_no_record_and_ci_without_a_url_write_nothing(change: GitRepo, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     proc = mochi(

@@ -4,9 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_path import FIXTURES  # noqa: F401 (test_parse and test_sources import it from here)
 from tests.gitrepo import GitRepo
-
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures"
 
 
 @pytest.fixture

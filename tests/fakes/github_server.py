@@ -1,7 +1,7 @@
 """FakeGitHub: the GitHub REST endpoints mochi uses, on loopback, backed by a real git repository.
 
 Routes, request schemas and response templates all come from GitHub's own OpenAPI description
-(../shared/fixtures/github/openapi-subset.json). Every request body is validated against its
+(tests/fixtures/github/openapi-subset.json). Every request body is validated against its
 operation's request schema (a violation answers 422 in GitHub's validation-error shape and is
 recorded in `violations`), every response is built from the operation's example and validated
 against its response schema, and a review comment on a line outside the PR's diff answers 422
@@ -16,6 +16,7 @@ like GitHub. Diffs (`pulls/N/files`, `compare/A...B`) are computed with git from
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
 import re
@@ -27,18 +28,23 @@ from typing import Any
 import jsonschema
 
 from tests.fakes.http_fake import FakeService, Reply, Request, now_iso
+from tests.fixtures_path import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "github"
+FIXTURES = ALL_FIXTURES / "github"
 SPEC = json.loads((FIXTURES / "openapi-subset.json").read_text())
 OPERATIONS: dict[str, dict[str, Any]] = SPEC["operations"]
 DOCS = "https://docs.github.com/rest"
 BOT = {"login": "github-actions[bot]", "id": 41898282, "type": "Bot"}
 HUMAN = {"login": "octocat", "id": 1, "type": "User"}
 
-_ROUTES = [
-    (op["method"], re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+?)", op["path"]) + "$"), op_id)
-    for op_id, op in OPERATIONS.items()
-]
+
+def _pattern(path: str) -> re.Pattern[str]:
+    # GitHub's {path} (repos/get-content) spans directories; every other parameter is one segment
+    regex = re.sub(r"\{(\w+)\}", lambda m: f"(?P<{m[1]}>{'.+' if m[1] == 'path' else '[^/]+?'})", path)
+    return re.compile("^" + regex + "$")
+
+
+_ROUTES = [(op["method"], _pattern(op["path"]), op_id) for op_id, op in OPERATIONS.items()]
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -136,6 +142,7 @@ class FakeGitHub(FakeService):
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.check_run_updates: list[dict[str, Any]] = []
         self.violations: list[str] = []
+        self.content_reads: list[str] = []  # paths read through repos/get-content
         self.user = user  # None: GET /user answers 403 like the Actions GITHUB_TOKEN
         self.checks_forbidden = False
         self.next_id = 1000
@@ -308,6 +315,29 @@ class FakeGitHub(FakeService):
         if number not in self.pulls:
             return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
         return Reply(200, self._pull_json(number))
+
+    def _repos_get_content(self, request: Request, args: dict[str, str]) -> Reply:
+        """A file's content at `ref` (base64), as GitHub's contents API answers for a file."""
+        ref = request.query.get("ref") or "HEAD"
+        path = args["path"]
+        self.content_reads.append(path)
+        proc = subprocess.run(
+            ["git", "cat-file", "blob", f"{ref}:{path}"], cwd=self.repo_path, capture_output=True, check=False
+        )
+        if proc.returncode != 0:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        data = self._template("repos/get-content") or {}
+        if not isinstance(data, dict) or data.get("type") != "file":
+            data = {}
+        data.update(
+            type="file",
+            encoding="base64",
+            size=len(proc.stdout),
+            name=path.rsplit("/", 1)[-1],
+            path=path,
+            content=base64.b64encode(proc.stdout).decode("ascii"),
+        )
+        return Reply(200, data)
 
     def _pulls_list_files(self, request: Request, args: dict[str, str]) -> Reply:
         return self._page(request, self.pull_files(int(args["pull_number"])))

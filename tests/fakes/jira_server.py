@@ -1,9 +1,9 @@
 """FakeJira: Jira's REST API for GET issue, Cloud (v3, ADF) and Server/Data Center (v2, wiki markup).
 
-Issues are built from the real issue JSON in ../shared/fixtures/jira (jira-cli's testdata and
-Atlassian's Cloud example), with the ticket's key, summary and description swapped in. The fake
-checks authentication the way each flavour does it: Cloud takes `Authorization: Basic
-base64(email:api_token)`, Server/Data Center `Authorization: Bearer <PAT>`; anything else is a 401.
+Issues are built from the real issue JSON in tests/fixtures/jira (jira-cli's testdata), with the
+ticket's key, summary and description swapped in. The fake checks authentication the way each
+flavour does it: Cloud takes `Authorization: Basic base64(email:api_token)`, Server/Data Center
+`Authorization: Bearer <PAT>`; anything else is a 401.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import copy
 import json
 import re
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from tests.fakes.http_fake import FakeService, Reply, Request
+from tests.fixtures_path import FIXTURES as ALL_FIXTURES
 
-FIXTURES = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "jira"
+FIXTURES = ALL_FIXTURES / "jira"
 _ISSUE = re.compile(r"^/rest/api/(2|3)/issue/([^/]+)$")
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -11,10 +10,9 @@ import pytest
 
 from mochi.models import Anchor, Finding, Review, ReviewTarget, TargetKind
 from mochi.publish.sarif import render_sarif
+from tests.fixtures_path import FIXTURES
 
-SCHEMA_PATH = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "sarif" / "sarif-schema-2.1.0.json"
-)
+SCHEMA_PATH = FIXTURES / "sarif" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture(scope="module")

@@ -8,9 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.gitrepo import GitRepo
 
 
+@pytest.mark.slow
 def test_an_empty_change_is_not_recorded(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.write("a.txt", "hello\n")
