@@ -32,6 +32,7 @@ from mochi.errors import ConfigError, UsageError
 if TYPE_CHECKING:
     from mochi.diff.git import Git
     from mochi.platforms.github.actions import Actions
+    from mochi.platforms.github.adapter import GitHubContext
     from mochi.platforms.github.client import GitHubClient
     from mochi.platforms.hosted import HostedDeps, Output, WorkflowLog
     from mochi.settings import Settings
@@ -106,6 +107,32 @@ class Composed:
     git: Git | None
     root: Path
     dry_run: bool
+
+    def github(
+        self,
+        client: GitHubClient,
+        repo: str,
+        actions: Actions | None,
+        *,
+        check_run: bool,
+        trusted_base: bool = False,
+    ) -> GitHubContext:
+        """Where a GitHub review of this run reads and posts."""
+        from mochi.platforms.github.adapter import GitHubContext
+
+        return GitHubContext(
+            client=client,
+            repo=repo,
+            git=self.git,
+            root=self.root,
+            settings=self.settings,
+            stdout=sys.stdout,
+            actions=actions,
+            progress=progress,
+            dry_run=self.dry_run,
+            check_run=check_run,
+            trusted_base=trusted_base,
+        )
 
     def deps(
         self,
@@ -209,7 +236,7 @@ def default_json_path(runner_temp: str | None, workspace: str | None = None) -> 
 def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
     """`mochi ci` in GitHub Actions: the event's pull request or push."""
     from mochi.events.github import load_payload, parse_event, skip_reason_for
-    from mochi.platforms.github.adapter import GitHubContext, GitHubPullRequest, GitHubPush, fetch_pull
+    from mochi.platforms.github.adapter import GitHubPullRequest, GitHubPush, fetch_pull
     from mochi.platforms.github.plan import base_branch_files
     from mochi.platforms.hosted import exit_status, run_hosted
     from mochi.platforms.outputs import report_file
@@ -257,19 +284,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
         ).settings
         composed.settings = settings
         templates_root = trusted
-    ctx = GitHubContext(
-        client=client,
-        repo=repo,
-        git=composed.git,
-        root=composed.root,
-        settings=settings,
-        stdout=sys.stdout,
-        actions=actions,
-        progress=progress,
-        dry_run=composed.dry_run,
-        check_run=True,
-        trusted_base=templates_root is not None,
-    )
+    ctx = composed.github(client, repo, actions, check_run=True, trusted_base=templates_root is not None)
     deps = composed.deps(
         log,
         [report_file("json", Path(json_path))],
@@ -294,7 +309,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
 
 def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapping[str, Any]) -> int:
     """`mochi review --pr owner/repo#N [--dry-run]`: review a PR from anywhere; post unless dry-run."""
-    from mochi.platforms.github.adapter import GitHubContext, GitHubPullRequest, fetch_pull
+    from mochi.platforms.github.adapter import GitHubPullRequest, fetch_pull
     from mochi.platforms.hosted import exit_status, run_hosted
     from mochi.platforms.outputs import report_file
 
@@ -316,18 +331,7 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
     log, actions = workflow_log(environ)
     client = github_client(environ, settings)
     json_path = default_json_path(environ.get("RUNNER_TEMP"), environ.get("GITHUB_WORKSPACE"))
-    ctx = GitHubContext(
-        client=client,
-        repo=repo,
-        git=composed.git,
-        root=composed.root,
-        settings=settings,
-        stdout=sys.stdout,
-        actions=actions,
-        progress=progress,
-        dry_run=composed.dry_run,
-        check_run=False,  # a personal token cannot create check runs
-    )
+    ctx = composed.github(client, repo, actions, check_run=False)  # a personal token cannot create check runs
     deps = composed.deps(log, [report_file("json", json_path)], repository=repo, actions=actions)
     pull = fetch_pull(client, repo, number)
     result = run_hosted(GitHubPullRequest(ctx, pull), deps, full_review=True)
