@@ -131,3 +131,17 @@ def test_the_walker_sees_lazy_imports_and_cycles() -> None:
     graph = _graph()
     assert "mochi.platforms.hosted" in graph["mochi.commands.ci"]  # imported inside functions
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_the_lazy_command_table_names_every_command_with_its_own_summary() -> None:
+    import click
+
+    from mochi.cli import COMMANDS, SUMMARIES, main
+
+    ctx = click.Context(main)
+    assert set(SUMMARIES) == set(COMMANDS)
+    for name in COMMANDS:
+        command = main.get_command(ctx, name)
+        assert isinstance(command, click.Command) and command.name == name
+        assert SUMMARIES[name] == command.get_short_help_str(limit=300)
+    assert main.get_command(ctx, "nope") is None

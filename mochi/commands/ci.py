@@ -20,176 +20,33 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from mochi.commands.compose import Composed, compose, repository_root, workflow_log
 from mochi.commands.runtime import progress
 from mochi.errors import ConfigError, UsageError
 
 if TYPE_CHECKING:
-    from mochi.diff.git import Git
-    from mochi.platforms.github.actions import Actions
-    from mochi.platforms.github.adapter import GitHubContext
     from mochi.platforms.github.client import GitHubClient
-    from mochi.platforms.hosted import HostedDeps, Output, WorkflowLog
     from mochi.settings import Settings
-    from mochi.store.session import ReviewStore
 
 _PR_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
 SETTING_FLAGS = ("provider", "model", "fail_on")
 Sleep = Callable[[float], None]
 
 
-# --------------------------------------------------------------------------- composition
+def _flags(params: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: params.get(k) for k in SETTING_FLAGS}
 
 
-def build_provider(settings: Settings) -> Any:
-    """The provider chain the settings name (imported when a review needs it)."""
-    from mochi.providers.registry import build_provider_chain
-
-    return build_provider_chain(settings)
-
-
-def open_git(path: Path) -> Git | None:
-    """The checkout at `path`, or None (the diff then comes from the API)."""
-    from mochi.diff.git import Git
-    from mochi.errors import NotARepositoryError
-
-    try:
-        return Git(path)
-    except NotARepositoryError:
-        return None
-
-
-def open_store(
-    environ: Mapping[str, str],
-    flags: Mapping[str, Any],
-    config: Path,
-    *,
-    in_ci: bool,
-    record: bool,
-    resume_id: int | None = None,
-) -> ReviewStore:
-    """Settings with the record's default model and stored templates, and the recorder (in CI only
-    when a database URL is given; `resume_id` re-runs a recorded review in its own row)."""
-    from mochi.settings import load
-    from mochi.store.session import open_for_review
-
-    return open_for_review(*load(environ, flags, config), in_ci=in_ci, record=record, resume_id=resume_id)
-
-
-def workflow_log(environ: Mapping[str, str]) -> tuple[WorkflowLog, Actions | None]:
-    """GitHub Actions' workflow commands when GITHUB_ACTIONS=true; plain progress lines elsewhere."""
-    from mochi.platforms.hosted import PlainLog
-
-    if environ.get("GITHUB_ACTIONS", "").lower() != "true":
-        return PlainLog(progress), None
-    from mochi.platforms.github.actions import Actions
-
-    output, summary = environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY")
-    actions = Actions(
-        sys.stdout,
-        output_path=Path(output) if output else None,
-        summary_path=Path(summary) if summary else None,
-    )
-    return actions, actions
-
-
-@dataclass
-class Composed:
-    """What every hosted review needs besides its adapter."""
-
-    settings: Settings
-    store: ReviewStore
-    git: Git | None
-    root: Path
-    dry_run: bool
-
-    def github(
-        self,
-        client: GitHubClient,
-        repo: str,
-        actions: Actions | None,
-        *,
-        check_run: bool,
-        trusted_base: bool = False,
-    ) -> GitHubContext:
-        """Where a GitHub review of this run reads and posts."""
-        from mochi.platforms.github.adapter import GitHubContext
-
-        return GitHubContext(
-            client=client,
-            repo=repo,
-            git=self.git,
-            root=self.root,
-            settings=self.settings,
-            stdout=sys.stdout,
-            actions=actions,
-            progress=progress,
-            dry_run=self.dry_run,
-            check_run=check_run,
-            trusted_base=trusted_base,
-        )
-
-    def deps(
-        self,
-        log: WorkflowLog,
-        outputs: list[Output],
-        *,
-        repository: str,
-        actions: Actions | None = None,
-        templates_root: Path | None = None,
-    ) -> HostedDeps:
-        """HostedDeps for this run; the Actions finisher joins when running inside GitHub Actions."""
-        from mochi.platforms.hosted import HostedDeps
-
-        finishers = []
-        if actions is not None:
-            from mochi.platforms.github.actions import ActionsFinisher
-
-            finishers.append(ActionsFinisher(actions))
-        return HostedDeps(
-            settings=self.settings,
-            git=self.git,
-            root=self.root,
-            build_provider=build_provider,
-            progress=progress,
-            stdout=sys.stdout,
-            log=log,
-            outputs=outputs,
-            finishers=finishers,
-            templates=self.store.templates,
-            templates_root=templates_root,
-            recorder=self.store.recorder,
-            repository=repository,
-        )
-
-
-def compose(
-    environ: Mapping[str, str],
-    params: Mapping[str, Any],
-    root: Path,
-    *,
-    in_ci: bool = True,
-    config: Path | None = None,
-    flags: Mapping[str, Any] | None = None,
-    resume_id: int | None = None,
-) -> Composed:
-    """The checkout, the settings and the store, once."""
-    from mochi.settings import CONFIG_FILE
-
-    git = open_git(root)
-    if git is not None:
-        root = Path(git.toplevel())
+def _compose(environ: Mapping[str, str], params: Mapping[str, Any], workspace: str | None) -> Composed:
+    """The CI job's checkout (its workspace variable, else the current directory), settings and record."""
+    git, root = repository_root(Path(workspace) if workspace else None)
     dry_run = bool(params.get("dry_run"))
-    flags = flags if flags is not None else {k: params.get(k) for k in SETTING_FLAGS}
-    store = open_store(
-        environ, flags, config or root / CONFIG_FILE, in_ci=in_ci, record=not dry_run, resume_id=resume_id
-    )
-    return Composed(settings=store.settings, store=store, git=git, root=root, dry_run=dry_run)
+    return compose(environ, _flags(params), git=git, root=root, in_ci=True, dry_run=dry_run)
 
 
 # --------------------------------------------------------------------------- GitHub
@@ -240,7 +97,6 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     from mochi.platforms.github.plan import base_branch_files
     from mochi.platforms.hosted import exit_status, run_hosted
     from mochi.platforms.outputs import report_file
-    from mochi.settings import CONFIG_FILE
 
     name = params.get("event_name") or environ.get("GITHUB_EVENT_NAME") or ""
     path = params.get("event_path") or (
@@ -257,7 +113,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     except OSError as exc:
         raise UsageError(f"cannot read the event payload {path}: {exc.strerror}") from exc
     payload = load_payload(text, source=str(path))
-    composed = compose(environ, params, Path(environ.get("GITHUB_WORKSPACE") or Path.cwd()))
+    composed = _compose(environ, params, environ.get("GITHUB_WORKSPACE"))
     settings = composed.settings
     log, actions = workflow_log(environ)
     event = parse_event(name, payload, review_drafts=settings.review_drafts)
@@ -275,13 +131,9 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
         trusted = base_branch_files(
             composed.git, client, repo, event.pull.base_sha, Path(tempfile.mkdtemp("-mochi-base"))
         )
-        settings = open_store(
-            environ,
-            {k: params.get(k) for k in SETTING_FLAGS},
-            trusted / CONFIG_FILE,
-            in_ci=True,
-            record=False,
-        ).settings
+        # the base's .mochi.toml (when it has one) in place of the checkout's
+        flags = _flags(params)
+        settings = compose(environ, flags, git=composed.git, root=trusted, in_ci=True, record=False).settings
         composed.settings = settings
         templates_root = trusted
     ctx = composed.github(client, repo, actions, check_run=True, trusted_base=templates_root is not None)
@@ -318,13 +170,15 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
         raise UsageError(f"--pr {params['pr']!r}: write it as owner/repo#123")
     repo, number = match.group("repo"), int(match.group("number"))
     resume_id = click.get_current_context().meta.get("mochi.retry_of")  # `mochi reviews retry`
+    git, root = repository_root(params.get("repo"))
     composed = compose(
         environ,
-        params,
-        Path(params.get("repo") or Path.cwd()),
+        flags,
+        git=git,
+        root=root,
         in_ci=False,
-        config=Path(params["config_path"]) if params.get("config_path") else None,
-        flags=flags,
+        config_path=params.get("config_path"),
+        dry_run=bool(params.get("dry_run")),
         resume_id=resume_id,
     )
     settings = composed.settings
@@ -351,7 +205,7 @@ def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     from mochi.platforms.hosted import exit_status, run_hosted
     from mochi.platforms.outputs import gitlab_outputs
 
-    composed = compose(environ, params, Path(environ.get("CI_PROJECT_DIR") or Path.cwd()))
+    composed = _compose(environ, params, environ.get("CI_PROJECT_DIR"))
     settings = composed.settings
     event = gitlab_event(environ)
     client = None
@@ -395,7 +249,7 @@ def jenkins_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: 
     from mochi.events.jenkins import jenkins_change
     from mochi.platforms.jenkins import run_jenkins
 
-    composed = compose(environ, params, Path(environ.get("WORKSPACE") or Path.cwd()))
+    composed = _compose(environ, params, environ.get("WORKSPACE"))
     change = jenkins_change(environ)
     if change.platform == "gitlab":
         token, _ = gitlab_token(environ)

@@ -49,16 +49,11 @@ def handling() -> Iterator[None]:
 
 def load_settings() -> Settings:
     """Settings from the environment and the current repository's .mochi.toml (like `config show`)."""
-    import contextlib
+    from mochi.commands.compose import load_settings as load
+    from mochi.commands.compose import repository_root
 
-    from mochi.diff.git import Git
-    from mochi.errors import NotARepositoryError
-    from mochi.settings import CONFIG_FILE, load
-
-    root = Path.cwd()
-    with contextlib.suppress(NotARepositoryError):
-        root = Path(Git(root).toplevel())
-    settings, _ = load(os.environ, {}, root / CONFIG_FILE)
+    _, root = repository_root(None)
+    settings, _ = load(os.environ, {}, root)
     return settings
 
 
@@ -360,10 +355,12 @@ def reviews_retry(
     if provider or model:
         params.update(provider=provider, model=model)
     params.update(fmt=fmt, outputs=outputs, verbose=verbose)
-    review_command = ctx.find_root().command
-    assert isinstance(review_command, click.Group)
+    root = ctx.find_root()
+    assert isinstance(root.command, click.Group)
+    review_command = root.command.get_command(root, "review")
+    assert review_command is not None
     ctx.meta["mochi.retry_of"] = review_id  # read by `mochi review` to resume this row
-    ctx.invoke(review_command.commands["review"], **params)
+    ctx.invoke(review_command, **params)
 
 
 def retry_params(data: dict[str, Any]) -> dict[str, Any]:
