@@ -213,8 +213,8 @@ def for_settings(settings: Any, provider: object) -> tuple[Budget, int]:
     name = str(getattr(provider, "name", settings.effective_provider))
     model = str(getattr(provider, "model", settings.effective_model))
     window = context_window(
-        name, model, configured=settings.context_window, probe=lambda: provider_window(provider)
+        name, model, configured=settings.providers.context_window, probe=lambda: provider_window(provider)
     )
-    reserve = min(settings.max_output_tokens, window // 3)
+    reserve = min(settings.providers.max_output_tokens, window // 3)
     budget = Budget(window=window, reserve=reserve, count=counter_for(name))
-    return budget, default_concurrency(name, settings.max_concurrency)
+    return budget, default_concurrency(name, settings.providers.max_concurrency)

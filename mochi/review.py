@@ -58,10 +58,10 @@ def make_diff_source(settings: Settings, git: Git | None) -> pipeline.DiffSource
         attrs = attributes_for(git, [f.path for f in files]) if git is not None else None
         return select_files(
             files,
-            include=settings.include,
-            exclude=settings.exclude,
+            include=settings.scope.include,
+            exclude=settings.scope.exclude,
             attributes=attrs,
-            max_file_lines=settings.max_file_lines,
+            max_file_lines=settings.scope.max_file_lines,
         )
 
     return source
@@ -260,7 +260,7 @@ def execute(
         hint = (
             str(error)
             if isinstance(error, ModelNotFoundError)
-            else f"no LLM pass: Ollama is not reachable at {settings.ollama_host}. "
+            else f"no LLM pass: Ollama is not reachable at {settings.providers.ollama_host}. "
             "Start `ollama serve`, set OLLAMA_HOST, or choose another provider with --provider."
         )
         if settings.format != "text":

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from mochi.errors import ConfigError
 from mochi.models import PathInstruction, Severity
@@ -38,10 +38,13 @@ class RuleConfig(BaseModel):
     exclude: tuple[str, ...] = ()
 
 
-class Settings(BaseModel):
+class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    # -- the model
+
+class ProviderSettings(_Section):
+    """[providers]: the model, its server and how it is asked."""
+
     provider: str | None = None  # None: Ollama, optional (the review goes on without it)
     model: str | None = None
     fallback: tuple[str, ...] = ()  # "openai:gpt-4o-mini", "anthropic", ...
@@ -59,50 +62,8 @@ class Settings(BaseModel):
     num_ctx: int | None = Field(default=None, ge=2048)
     max_output_tokens: int = Field(default=2048, ge=256)
     pull: bool = False
-    # -- what is reviewed
-    base: str | None = None
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    max_file_lines: int = Field(default=3000, ge=1)  # changed lines above which a file is skipped
-    # -- what the reviewer knows
-    instructions: str = ""
-    # -- issue 5: repository context, Jira, token budget and chunking
-    path_instructions: tuple[PathInstruction, ...] = ()  # [[path_instructions]] path/instructions
-    related_files: bool = True  # signatures of the repository files the changed files import
-    jira_url: str | None = None  # JIRA_URL
-    jira_email: str | None = None  # JIRA_EMAIL (Cloud, with JIRA_API_TOKEN)
-    jira_api_token: SecretStr | None = None  # JIRA_API_TOKEN (Cloud)
-    jira_pat: SecretStr | None = None  # JIRA_PAT (Server/Data Center personal access token)
-    jira_api_version: Literal["auto", "2", "3"] = "auto"  # auto: 3 with email+token, else 2
-    jira_projects: tuple[str, ...] = ()  # only these project keys (then matched in any case)
-    jira_key_pattern: str | None = None  # a regex instead; group 1 (or the match) is the key
-    jira_acceptance_field: str | None = None  # e.g. customfield_10035
-    jira_timeout_s: float = Field(default=10.0, gt=0)
-    jira_max_tickets: int = Field(default=5, ge=0)
-    jira_max_chars: int = Field(default=6000, ge=500)  # per ticket, description and criteria
     context_window: int | None = Field(default=None, ge=2048)  # tokens; default: the model's
     max_concurrency: int | None = Field(default=None, ge=1)  # chunks at once; 1 Ollama, 4 hosted
-    # -- built-in checks
-    builtin: bool = True
-    rules: dict[str, RuleConfig] = Field(default_factory=dict)
-    # -- output
-    fail_on: Severity | None = None
-    format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"
-    # -- issue 4: reviewer mode on GitHub (mochi ci, mochi review --pr)
-    post_review: bool = True  # False: check run, job summary and outputs only
-    review_drafts: bool = False  # review draft pull requests too
-    review_event: Literal["COMMENT", "REQUEST_CHANGES"] = "COMMENT"  # REQUEST_CHANGES at/above fail_on
-    github_max_wait_s: float = Field(default=120.0, ge=0)  # total wait on GitHub rate limits and retries
-    # -- issue 7: GitLab merge requests and Jenkins (mochi ci under GITLAB_CI / JENKINS_URL)
-    gitlab_draft_notes: bool = False  # post as draft notes + one bulk publish: one notification
-    codequality_report: str = "gl-code-quality-report.json"  # relative to the checkout root
-    junit_report: str | None = None  # Jenkins: also write findings as JUnit XML here
-    # -- the record
-    database_url: SecretStr | None = None
-    secret_key: SecretStr | None = None
-    # -- the record (issue 6, mochi/store/session.py): None = on locally, off in CI without database_url
-    record: bool | None = None
-    data_dir: str | None = None  # where the local SQLite record lives (default: the user's data dir)
 
     @property
     def effective_provider(self) -> str:
@@ -118,9 +79,181 @@ class Settings(BaseModel):
         return self.model or DEFAULT_MODELS.get(self.effective_provider, "")
 
 
-SECRET_FIELDS = frozenset(
-    name for name, f in Settings.model_fields.items() if "SecretStr" in str(f.annotation)
-)
+class ScopeSettings(_Section):
+    """What is reviewed."""
+
+    base: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    max_file_lines: int = Field(default=3000, ge=1)  # changed lines above which a file is skipped
+
+
+class JiraSettings(_Section):
+    """Jira tickets for the review's context (JIRA_URL, JIRA_EMAIL + JIRA_API_TOKEN or JIRA_PAT)."""
+
+    url: str | None = None
+    email: str | None = None  # Cloud, with api_token
+    api_token: SecretStr | None = None  # Cloud
+    pat: SecretStr | None = None  # Server/Data Center personal access token
+    api_version: Literal["auto", "2", "3"] = "auto"  # auto: 3 with email+token, else 2
+    projects: tuple[str, ...] = ()  # only these project keys (then matched in any case)
+    key_pattern: str | None = None  # a regex instead; group 1 (or the match) is the key
+    acceptance_field: str | None = None  # e.g. customfield_10035
+    timeout_s: float = Field(default=10.0, gt=0)
+    max_tickets: int = Field(default=5, ge=0)
+    max_chars: int = Field(default=6000, ge=500)  # per ticket, description and criteria
+
+
+class GitHubSettings(_Section):
+    """Reviewer mode on GitHub (mochi ci, mochi review --pr)."""
+
+    post_review: bool = True  # False: check run, job summary and outputs only
+    review_drafts: bool = False  # review draft pull requests too
+    review_event: Literal["COMMENT", "REQUEST_CHANGES"] = "COMMENT"  # REQUEST_CHANGES at/above fail_on
+    max_wait_s: float = Field(default=120.0, ge=0)  # total wait on rate limits and retries
+
+
+class GitLabSettings(_Section):
+    """GitLab merge requests (mochi ci under GITLAB_CI, or Jenkins building a GitLab change)."""
+
+    draft_notes: bool = False  # post as draft notes + one bulk publish: one notification
+    codequality_report: str = "gl-code-quality-report.json"  # relative to the checkout root
+
+
+class RecordSettings(_Section):
+    """The review record (mochi/store/session.py)."""
+
+    database_url: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    enabled: bool | None = None  # None: on locally, off in CI without database_url
+    data_dir: str | None = None  # where the local SQLite record lives (default: the user's data dir)
+
+
+class Settings(BaseModel):
+    """Every setting, in sections. The environment, .mochi.toml, flags and `mochi config show` use
+    the flat names of FLAT (`jira_url`, `github_max_wait_s`...); code reads the sections
+    (`settings.jira.url`). `Settings(**flat)` and `model_validate(flat)` accept the flat names too.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    providers: ProviderSettings = Field(default_factory=ProviderSettings)
+    scope: ScopeSettings = Field(default_factory=ScopeSettings)
+    jira: JiraSettings = Field(default_factory=JiraSettings)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
+    gitlab: GitLabSettings = Field(default_factory=GitLabSettings)
+    record: RecordSettings = Field(default_factory=RecordSettings)
+    # -- what the reviewer knows
+    instructions: str = ""
+    path_instructions: tuple[PathInstruction, ...] = ()  # [[path_instructions]] path/instructions
+    related_files: bool = True  # signatures of the repository files the changed files import
+    # -- built-in checks
+    builtin: bool = True
+    rules: dict[str, RuleConfig] = Field(default_factory=dict)
+    # -- output
+    fail_on: Severity | None = None
+    format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"
+    junit_report: str | None = None  # Jenkins: also write findings as JUnit XML here
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        """Flat names (`jira_url`) into their sections (`jira.url`)."""
+        return nest(data) if isinstance(data, Mapping) else data
+
+    def with_values(self, values: Mapping[str, Any]) -> Settings:
+        """A copy with these flat-named values replaced (validated)."""
+        return Settings.model_validate({**flatten(self), **values})
+
+    @property
+    def effective_provider(self) -> str:
+        return self.providers.effective_provider
+
+    @property
+    def provider_explicit(self) -> bool:
+        """True when the user chose a provider; then an unreachable one is an error."""
+        return self.providers.provider_explicit
+
+    @property
+    def effective_model(self) -> str:
+        return self.providers.effective_model
+
+
+_SECTIONS: dict[str, type[_Section]] = {
+    "providers": ProviderSettings,
+    "scope": ScopeSettings,
+    "jira": JiraSettings,
+    "github": GitHubSettings,
+    "gitlab": GitLabSettings,
+    "record": RecordSettings,
+}
+# flat name -> (section, field); a section's fields keep their names unless renamed here
+_RENAMED = {
+    ("jira", "url"): "jira_url",
+    ("jira", "email"): "jira_email",
+    ("jira", "api_token"): "jira_api_token",
+    ("jira", "pat"): "jira_pat",
+    ("jira", "api_version"): "jira_api_version",
+    ("jira", "projects"): "jira_projects",
+    ("jira", "key_pattern"): "jira_key_pattern",
+    ("jira", "acceptance_field"): "jira_acceptance_field",
+    ("jira", "timeout_s"): "jira_timeout_s",
+    ("jira", "max_tickets"): "jira_max_tickets",
+    ("jira", "max_chars"): "jira_max_chars",
+    ("github", "max_wait_s"): "github_max_wait_s",
+    ("gitlab", "draft_notes"): "gitlab_draft_notes",
+    ("record", "enabled"): "record",
+}
+FLAT: dict[str, tuple[str | None, str]] = {
+    _RENAMED.get((section, name), name): (section, name)
+    for section, model in _SECTIONS.items()
+    for name in model.model_fields
+}
+FLAT.update({name: (None, name) for name in Settings.model_fields if name not in _SECTIONS})
+# the order `mochi config show` prints them in: the model, then what is reviewed, and so on
+_ORDER = ("providers", "scope", None, "jira", "github", "gitlab", "record")
+FLAT = dict(sorted(FLAT.items(), key=lambda kv: _ORDER.index(kv[1][0]) if kv[1][0] in _ORDER else 2))
+
+
+def _annotation(flat: str) -> str:
+    section, name = FLAT[flat]
+    model: type[BaseModel] = Settings if section is None else _SECTIONS[section]
+    return str(model.model_fields[name].annotation)
+
+
+def nest(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Flat names into sections; section names and unknown keys pass through (and fail validation)."""
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        # "record" is a section and a flat name (MOCHI_RECORD): a table or model is the section
+        is_section = key in _SECTIONS and isinstance(value, Mapping | BaseModel)
+        where = None if is_section else FLAT.get(key)
+        if where is None or where[0] is None:
+            if is_section and isinstance(value, BaseModel):
+                value = value.model_dump()
+            if is_section and isinstance(out.get(key), dict):
+                out[key] = {**out[key], **value}
+            else:
+                out[key] = value
+            continue
+        section, name = where
+        assert section is not None
+        bucket = out.setdefault(section, {})
+        if isinstance(bucket, dict):
+            bucket[name] = value
+    return out
+
+
+def flatten(settings: Settings) -> dict[str, Any]:
+    """The settings by flat name (the values as they are, secrets included)."""
+    out: dict[str, Any] = {}
+    for flat, (section, name) in FLAT.items():
+        holder: BaseModel = settings if section is None else getattr(settings, section)
+        out[flat] = getattr(holder, name)
+    return out
+
+
+SECRET_FIELDS = frozenset(flat for flat in FLAT if "SecretStr" in _annotation(flat))
 
 # Keys that .mochi.toml may not hold: a config file is committed, secrets are not.
 _FILE_FORBIDDEN = SECRET_FIELDS
@@ -141,9 +274,7 @@ _ECOSYSTEM_ENV = {
     "JIRA_PAT": "jira_pat",
 }
 
-_TUPLE_FIELDS = frozenset(
-    name for name, f in Settings.model_fields.items() if str(f.annotation).startswith("tuple")
-)
+_TUPLE_FIELDS = frozenset(flat for flat in FLAT if _annotation(flat).startswith("tuple"))
 _ENV_SKIP = frozenset({"rules", "path_instructions"})  # tables only make sense in the file
 
 
@@ -176,7 +307,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path} is not valid TOML: {exc}. Fix the file or remove it.") from exc
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
-    known = set(Settings.model_fields)
+    known = set(FLAT)
     for key in data:
         if key in _FILE_FORBIDDEN:
             raise ConfigError(
@@ -202,7 +333,7 @@ def load(
         for key, value in read_config_file(config_path).items():
             values[key] = tuple(value) if key in _TUPLE_FIELDS and isinstance(value, list) else value
             origin[key] = str(config_path.name)
-    for field in Settings.model_fields:
+    for field in FLAT:
         if field in _ENV_SKIP:
             continue
         for name in _env_names(field):
@@ -225,11 +356,24 @@ def load(
     return settings, origin
 
 
+_FLAT_OF = {where: flat for flat, where in FLAT.items()}
+
+
+def _flat_loc(loc: tuple[int | str, ...]) -> tuple[str, tuple[int | str, ...]]:
+    """A validation error's location by flat name: ("jira", "url") -> ("jira_url", ())."""
+    if len(loc) >= 2 and str(loc[0]) in _SECTIONS:
+        flat = _FLAT_OF.get((str(loc[0]), str(loc[1])))
+        if flat is not None:
+            return flat, tuple(loc[2:])
+    return (str(loc[0]), tuple(loc[1:])) if loc else ("", ())
+
+
 def _explain(exc: ValidationError, origin: Mapping[str, str]) -> str:
     lines = []
     for err in exc.errors():
-        loc = ".".join(str(p) for p in err["loc"])
-        where = origin.get(str(err["loc"][0]), "default") if err["loc"] else ""
+        key, rest = _flat_loc(tuple(err["loc"]))
+        loc = ".".join([key, *(str(p) for p in rest)])
+        where = origin.get(key, "default") if key else ""
         if err["type"] == "extra_forbidden":
             lines.append(f"unknown key '{loc}' (from {where})")
         else:
@@ -238,10 +382,13 @@ def _explain(exc: ValidationError, origin: Mapping[str, str]) -> str:
 
 
 def masked(settings: Settings) -> dict[str, Any]:
-    """The settings as plain data, every secret replaced by a mask that shows only that it is set."""
-    data = settings.model_dump(mode="json")
-    for name in SECRET_FIELDS:
-        data[name] = "********" if getattr(settings, name) is not None else None
+    """The settings as plain data by flat name, every secret replaced by a mask that shows only
+    that it is set."""
+    dump = settings.model_dump(mode="json")
+    data: dict[str, Any] = {}
+    for flat, (section, name) in FLAT.items():
+        value = dump[name] if section is None else dump[section][name]
+        data[flat] = ("********" if value is not None else None) if flat in SECRET_FIELDS else value
     data["provider"] = settings.effective_provider
     data["model"] = settings.effective_model
     return data

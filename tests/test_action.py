@@ -14,7 +14,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-from mochi.settings import Settings, load
+from mochi.settings import FLAT, load
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION_YML = ROOT / "action.yml"
@@ -71,7 +71,7 @@ def test_action_is_a_container_action_with_the_documented_inputs() -> None:
 def test_every_input_reaches_mochi() -> None:
     """An input that nothing reads would be silently ignored: each is a setting or translated."""
     inputs = yaml.safe_load(ACTION_YML.read_text())["inputs"]
-    ignored = set(inputs) - set(Settings.model_fields) - ACTION_ONLY_INPUTS
+    ignored = set(inputs) - set(FLAT) - ACTION_ONLY_INPUTS
     assert not ignored, f"inputs that neither mochi's settings nor entrypoint.py read: {sorted(ignored)}"
 
 
@@ -82,8 +82,10 @@ def test_the_inputs_defaults_are_valid_settings() -> None:
     environ["INPUT_GITHUB_TOKEN"] = "ghs_x"
     env, _ = _entrypoint().translate(environ)
     settings, _ = load(env, {}, None)
-    assert settings.post_review is True and settings.review_event == "COMMENT"
-    assert settings.pull is False and settings.fail_on is None and settings.provider is None
+    assert settings.github.post_review is True and settings.github.review_event == "COMMENT"
+    assert (
+        settings.providers.pull is False and settings.fail_on is None and settings.providers.provider is None
+    )
 
 
 def test_entrypoint_translates_the_action_only_inputs() -> None:
@@ -96,7 +98,7 @@ def test_entrypoint_translates_the_action_only_inputs() -> None:
     env, args = translate({"INPUT_PULL_MODEL": "false", "INPUT_JSON_OUTPUT": "", "RUNNER_DEBUG": "1"})
     assert env["INPUT_PULL"] == "false" and args == ["ci", "-vv"]
     settings, _ = load(env, {}, None)
-    assert settings.pull is False
+    assert settings.providers.pull is False
 
 
 def test_entrypoint_rejects_a_bad_boolean_naming_the_input() -> None:

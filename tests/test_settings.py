@@ -6,7 +6,7 @@ import pytest
 
 from mochi.errors import ConfigError
 from mochi.models import Severity
-from mochi.settings import load, masked
+from mochi.settings import Settings, load, masked
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -19,7 +19,7 @@ def test_defaults_without_file_env_or_flags(tmp_path: Path) -> None:
     settings, origin = load({}, {}, tmp_path / ".mochi.toml")
     assert settings.effective_provider == "ollama"
     assert not settings.provider_explicit
-    assert settings.ollama_host == "http://localhost:11434"
+    assert settings.providers.ollama_host == "http://localhost:11434"
     assert settings.builtin is True
     assert origin == {}
 
@@ -27,23 +27,29 @@ def test_defaults_without_file_env_or_flags(tmp_path: Path) -> None:
 def test_precedence_defaults_file_env_flags(tmp_path: Path) -> None:
     cfg = write(tmp_path, 'model = "from-file"\nfail_on = "high"\nexclude = ["docs/**"]\ntimeout_s = 30\n')
     s, origin = load({}, {}, cfg)
-    assert (s.model, s.fail_on, s.exclude, s.timeout_s) == ("from-file", Severity.HIGH, ("docs/**",), 30)
+    assert (s.providers.model, s.fail_on, s.scope.exclude, s.providers.timeout_s) == (
+        "from-file",
+        Severity.HIGH,
+        ("docs/**",),
+        30,
+    )
     s, origin = load({"MOCHI_MODEL": "from-env", "MOCHI_EXCLUDE": "a/**, b/**"}, {}, cfg)
-    assert s.model == "from-env" and s.exclude == ("a/**", "b/**")
+    assert s.providers.model == "from-env" and s.scope.exclude == ("a/**", "b/**")
     assert origin["model"] == "$MOCHI_MODEL" and origin["fail_on"] == ".mochi.toml"
     s, origin = load({"MOCHI_MODEL": "from-env"}, {"model": "from-flag", "fail_on": None}, cfg)
-    assert s.model == "from-flag" and s.fail_on == Severity.HIGH and origin["model"] == "flag"
+    assert s.providers.model == "from-flag" and s.fail_on == Severity.HIGH and origin["model"] == "flag"
 
 
 def test_ecosystem_names_and_action_inputs(tmp_path: Path) -> None:
     env = {"OLLAMA_HOST": "0.0.0.0", "INPUT_PROVIDER": "openai", "OPENAI_API_KEY": "sk-secret-value"}
     s, _ = load(env, {}, None)
-    assert s.ollama_host == "http://0.0.0.0:11434"
-    assert s.provider == "openai" and s.provider_explicit
-    assert s.openai_api_key is not None and s.openai_api_key.get_secret_value() == "sk-secret-value"
+    assert s.providers.ollama_host == "http://0.0.0.0:11434"
+    assert s.providers.provider == "openai" and s.provider_explicit
+    key = s.providers.openai_api_key
+    assert key is not None and key.get_secret_value() == "sk-secret-value"
     # MOCHI_* beats the action's INPUT_*
     s, _ = load({**env, "MOCHI_PROVIDER": "anthropic"}, {}, None)
-    assert s.provider == "anthropic"
+    assert s.providers.provider == "anthropic"
 
 
 def test_unknown_key_is_an_error_that_names_it(tmp_path: Path) -> None:
@@ -94,3 +100,26 @@ def test_settings_are_frozen() -> None:
     s, _ = load({}, {}, None)
     with pytest.raises(Exception, match="frozen"):
         s.model = "x"  # type: ignore[misc]
+
+
+def test_sections_keep_the_flat_names_of_the_environment_file_and_config_show(tmp_path: Path) -> None:
+    cfg = write(tmp_path, 'jira_projects = ["SHOP"]\ngitlab_draft_notes = true\nmax_file_lines = 10\n')
+    env = {"JIRA_URL": "https://jira.example.com", "MOCHI_GITHUB_MAX_WAIT_S": "5", "MOCHI_RECORD": "false"}
+    s, origin = load(env, {"include": ("src/**",)}, cfg)
+    assert s.jira.url == "https://jira.example.com" and s.jira.projects == ("SHOP",)
+    assert s.github.max_wait_s == 5 and s.gitlab.draft_notes is True and s.record.enabled is False
+    assert s.scope.max_file_lines == 10 and s.scope.include == ("src/**",)
+    assert origin["jira_url"] == "$JIRA_URL" and origin["gitlab_draft_notes"] == ".mochi.toml"
+    shown = masked(s)
+    assert shown["jira_url"] == "https://jira.example.com" and shown["github_max_wait_s"] == 5
+    assert shown["record"] is False and "jira" not in shown and "providers" not in shown
+    # flat names build and update Settings too; a section name is not a .mochi.toml key
+    assert Settings(jira_url="https://j").jira.url == "https://j"
+    assert s.with_values({"model": "m", "jira_timeout_s": 2}).jira.timeout_s == 2
+    with pytest.raises(ConfigError, match="unknown key 'jira'"):
+        load({}, {}, write(tmp_path, '[jira]\nurl = "https://j"\n'))
+
+
+def test_a_bad_value_in_a_section_is_reported_by_its_flat_name() -> None:
+    with pytest.raises(ConfigError, match=r"jira_timeout_s \(from \$MOCHI_JIRA_TIMEOUT_S\)"):
+        load({"MOCHI_JIRA_TIMEOUT_S": "-1"}, {}, None)

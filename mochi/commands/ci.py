@@ -72,8 +72,8 @@ def github_client(
             "in Jenkins: bind it with withCredentials)"
         )
     url = api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    http = make_http(url, token, timeout_s=min(settings.timeout_s, 60.0))
-    return GitHubClient(http, max_wait_s=settings.github_max_wait_s, sleep=sleep or time.sleep)
+    http = make_http(url, token, timeout_s=min(settings.providers.timeout_s, 60.0))
+    return GitHubClient(http, max_wait_s=settings.github.max_wait_s, sleep=sleep or time.sleep)
 
 
 def default_json_path(runner_temp: str | None, workspace: str | None = None) -> Path:
@@ -116,7 +116,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     composed = _compose(environ, params, environ.get("GITHUB_WORKSPACE"))
     settings = composed.settings
     log, actions = workflow_log(environ)
-    event = parse_event(name, payload, review_drafts=settings.review_drafts)
+    event = parse_event(name, payload, review_drafts=settings.github.review_drafts)
     if event.kind == "skip":
         log.notice(f"Sonar-Mochi: nothing to do: {event.reason}")
         return 0
@@ -151,7 +151,7 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
         assert event.number is not None
         pull = event.pull or fetch_pull(client, repo, event.number)
         if event.pull is None:
-            why = skip_reason_for(pull, review_drafts=settings.review_drafts)
+            why = skip_reason_for(pull, review_drafts=settings.github.review_drafts)
             if why:
                 log.notice(f"Sonar-Mochi: nothing to do: {why}")
                 return 0
@@ -211,7 +211,9 @@ def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     client = None
     if event.is_merge_request:
         token = event.require_token()  # CI_JOB_TOKEN cannot post notes: says which token to create
-        http = make_http(event.api_url, token.get_secret_value(), timeout_s=min(settings.timeout_s, 60.0))
+        http = make_http(
+            event.api_url, token.get_secret_value(), timeout_s=min(settings.providers.timeout_s, 60.0)
+        )
         client = GitLabClient(http, sleep=sleep or time.sleep)
     ctx = GitLabContext(
         client=client,

@@ -99,7 +99,7 @@ def _target(composed: Composed, params: Mapping[str, Any]) -> ReviewTarget:
 
     return local_target(
         composed.git,
-        base=composed.settings.base,
+        base=composed.settings.scope.base,
         head=params.get("head"),
         staged=bool(params.get("staged")),
         diff_file=params.get("diff_file"),

@@ -45,7 +45,7 @@ def gather_context(
     """The Context parts beyond frameworks and convention files (which the caller adds)."""
     warnings: list[str] = []
     found: list[Ticket] = []
-    if tickets is not None and target is not None and settings.jira_max_tickets:
+    if tickets is not None and target is not None and settings.jira.max_tickets:
         try:
             commits = tuple(commit_messages())
         except Exception as exc:  # the history is a hint; a shallow clone may not have it
@@ -55,8 +55,8 @@ def gather_context(
             branch=target.branch, title=target.title, body=target.description, commits=commits
         )
         keys = find_keys(
-            sources, projects=settings.jira_projects, pattern=settings.jira_key_pattern,
-            limit=settings.jira_max_tickets,
+            sources, projects=settings.jira.projects, pattern=settings.jira.key_pattern,
+            limit=settings.jira.max_tickets,
         )  # fmt: skip
         if keys:
             found, warnings = tickets.fetch(keys)

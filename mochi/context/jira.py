@@ -287,21 +287,21 @@ def from_settings(settings: Settings) -> JiraTickets | None:
     Cloud: JIRA_EMAIL + JIRA_API_TOKEN (basic auth, REST v3); Server/Data Center: JIRA_PAT
     (bearer token, REST v2); `jira_api_version` overrides the version.
     """
-    if not settings.jira_url:
+    if not settings.jira.url:
         return None
-    url = settings.jira_url.rstrip("/")
-    token = settings.jira_api_token.get_secret_value() if settings.jira_api_token else None
-    pat = settings.jira_pat.get_secret_value() if settings.jira_pat else None
-    cloud = bool(settings.jira_email and token)
-    version = settings.jira_api_version if settings.jira_api_version != "auto" else ("3" if cloud else "2")
-    timeout = settings.jira_timeout_s
+    url = settings.jira.url.rstrip("/")
+    token = settings.jira.api_token.get_secret_value() if settings.jira.api_token else None
+    pat = settings.jira.pat.get_secret_value() if settings.jira.pat else None
+    cloud = bool(settings.jira.email and token)
+    version = settings.jira.api_version if settings.jira.api_version != "auto" else ("3" if cloud else "2")
+    timeout = settings.jira.timeout_s
 
     def connect() -> Any:
         import jira
 
         kwargs: dict[str, Any] = {}
         if cloud:
-            kwargs["basic_auth"] = (settings.jira_email, token)
+            kwargs["basic_auth"] = (settings.jira.email, token)
         elif pat:
             kwargs["token_auth"] = pat
         return jira.JIRA(
@@ -320,8 +320,8 @@ def from_settings(settings: Settings) -> JiraTickets | None:
         connect,
         JiraConfig(
             url=url,
-            acceptance_field=settings.jira_acceptance_field,
-            max_chars=settings.jira_max_chars,
+            acceptance_field=settings.jira.acceptance_field,
+            max_chars=settings.jira.max_chars,
             timeout_s=timeout,
             auth_hint=hint,
         ),

@@ -233,10 +233,10 @@ def select(raw: RawDiff, settings: Settings, git: Git | None) -> Diff:
     attrs = attributes_for(git, [f.path for f in files]) if git is not None and files else None
     diff = select_files(
         files,
-        include=settings.include,
-        exclude=settings.exclude,
+        include=settings.scope.include,
+        exclude=settings.scope.exclude,
         attributes=attrs,
-        max_file_lines=settings.max_file_lines,
+        max_file_lines=settings.scope.max_file_lines,
     )
     return diff.model_copy(update={"skipped": diff.skipped + raw.skipped}) if raw.skipped else diff
 

@@ -55,7 +55,7 @@ def run_jenkins(
             f"{change.platform} change #{change.number}: the head comes from the API, not GIT_COMMIT "
             f"{change.git_commit[:12]} (a merge build's commit exists only on this agent)"
         )
-    timeout = min(settings.timeout_s, 60.0)
+    timeout = min(settings.providers.timeout_s, 60.0)
     adapter: Any
     if change.platform == "gitlab":
         from mochi.platforms.gitlab import client as gl
@@ -88,7 +88,7 @@ def run_jenkins(
 
         github = gh.GitHubClient(
             gh.make_http(change.api_url, token, timeout_s=timeout),
-            max_wait_s=settings.github_max_wait_s,
+            max_wait_s=settings.github.max_wait_s,
             sleep=sleep or time.sleep,
         )
         github_ctx = GitHubContext(

@@ -44,7 +44,7 @@ def gitlab_outputs(settings: Settings, root: Path, stdout: IO[str], extra: list[
     """GitLab's: the Code Quality report (always, before anything is posted), `extra` files, and the
     review in the job's log."""
     return [
-        report_file("codequality", root / settings.codequality_report),
+        report_file("codequality", root / settings.gitlab.codequality_report),
         *extra,
         log_copy(stdout, settings.format),
     ]

@@ -25,29 +25,31 @@ def _secret(value: Any) -> str | None:
 
 
 def build_ollama(settings: Settings, model: str) -> Provider:
-    """Ollama at settings.ollama_host (OLLAMA_HOST); no key needed."""
+    """Ollama at settings.providers.ollama_host (OLLAMA_HOST); no key needed."""
     import httpx
     import ollama
 
     from mochi.providers.ollama import OllamaProvider
 
-    timeout = httpx.Timeout(settings.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.timeout_s))
-    client = ollama.Client(host=settings.ollama_host, timeout=timeout)
+    timeout = httpx.Timeout(
+        settings.providers.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.providers.timeout_s)
+    )
+    client = ollama.Client(host=settings.providers.ollama_host, timeout=timeout)
     return OllamaProvider(
         client,
         model,
-        host=settings.ollama_host,
-        num_ctx=settings.num_ctx,
-        temperature=settings.temperature,
-        max_output_tokens=settings.max_output_tokens,
-        pull=settings.pull,
+        host=settings.providers.ollama_host,
+        num_ctx=settings.providers.num_ctx,
+        temperature=settings.providers.temperature,
+        max_output_tokens=settings.providers.max_output_tokens,
+        pull=settings.providers.pull,
     )
 
 
 def build_openai(settings: Settings, model: str) -> Provider:
     """OpenAI, or any OpenAI-compatible server when OPENAI_BASE_URL is set (then a key is optional)."""
-    key = _secret(settings.openai_api_key)
-    if key is None and settings.openai_base_url is None:
+    key = _secret(settings.providers.openai_api_key)
+    if key is None and settings.providers.openai_base_url is None:
         raise ConfigError(
             "the openai provider needs an API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for an "
             "OpenAI-compatible server such as vLLM or LM Studio)"
@@ -59,23 +61,25 @@ def build_openai(settings: Settings, model: str) -> Provider:
     client = openai.OpenAI(
         # Local OpenAI-compatible servers ignore the key, but the SDK insists on one.
         api_key=key or "unused",
-        base_url=settings.openai_base_url or "https://api.openai.com/v1",
-        timeout=openai.Timeout(settings.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.timeout_s)),
+        base_url=settings.providers.openai_base_url or "https://api.openai.com/v1",
+        timeout=openai.Timeout(
+            settings.providers.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.providers.timeout_s)
+        ),
         max_retries=0,
     )
     return OpenAIProvider(
         client,
         model,
         name="openai",
-        temperature=settings.temperature,
-        max_output_tokens=settings.max_output_tokens,
+        temperature=settings.providers.temperature,
+        max_output_tokens=settings.providers.max_output_tokens,
     )
 
 
 def build_azure(settings: Settings, model: str) -> Provider:
     """Azure OpenAI: AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY; the model is the deployment name."""
-    key = _secret(settings.azure_openai_api_key)
-    endpoint = settings.azure_openai_endpoint
+    key = _secret(settings.providers.azure_openai_api_key)
+    endpoint = settings.providers.azure_openai_endpoint
     missing = [
         name
         for name, value in (("AZURE_OPENAI_API_KEY", key), ("AZURE_OPENAI_ENDPOINT", endpoint))
@@ -89,17 +93,20 @@ def build_azure(settings: Settings, model: str) -> Provider:
     client = azure_client(
         endpoint=endpoint,
         api_key=key,
-        api_version=settings.azure_openai_api_version,
-        timeout_s=settings.timeout_s,
+        api_version=settings.providers.azure_openai_api_version,
+        timeout_s=settings.providers.timeout_s,
     )
     return AzureOpenAIProvider(
-        client, model, temperature=settings.temperature, max_output_tokens=settings.max_output_tokens
+        client,
+        model,
+        temperature=settings.providers.temperature,
+        max_output_tokens=settings.providers.max_output_tokens,
     )
 
 
 def build_anthropic(settings: Settings, model: str) -> Provider:
     """Anthropic: ANTHROPIC_API_KEY, and ANTHROPIC_BASE_URL for a gateway."""
-    key = _secret(settings.anthropic_api_key)
+    key = _secret(settings.providers.anthropic_api_key)
     if key is None:
         raise ConfigError("the anthropic provider needs an API key: set ANTHROPIC_API_KEY")
     import anthropic
@@ -108,12 +115,17 @@ def build_anthropic(settings: Settings, model: str) -> Provider:
 
     client = anthropic.Anthropic(
         api_key=key,
-        base_url=settings.anthropic_base_url or "https://api.anthropic.com",
-        timeout=anthropic.Timeout(settings.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.timeout_s)),
+        base_url=settings.providers.anthropic_base_url or "https://api.anthropic.com",
+        timeout=anthropic.Timeout(
+            settings.providers.timeout_s, connect=min(CONNECT_TIMEOUT_S, settings.providers.timeout_s)
+        ),
         max_retries=0,
     )
     return AnthropicProvider(
-        client, model, temperature=settings.temperature, max_output_tokens=settings.max_output_tokens
+        client,
+        model,
+        temperature=settings.providers.temperature,
+        max_output_tokens=settings.providers.max_output_tokens,
     )
 
 
@@ -154,13 +166,13 @@ def build_provider_chain(
     on_fallback: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] | None = None,
 ) -> Provider:
-    """The primary provider, then each `settings.fallback` entry, each wrapped with retries.
+    """The primary provider, then each `settings.providers.fallback` entry, each wrapped with retries.
 
     A single provider is returned without a chain around it. `sleep` is for tests.
     """
     specs = [(settings.effective_provider, settings.effective_model)]
-    specs += [parse_provider_spec(spec) for spec in settings.fallback]
-    retry_kwargs: dict[str, Any] = {"max_retries": settings.max_retries}
+    specs += [parse_provider_spec(spec) for spec in settings.providers.fallback]
+    retry_kwargs: dict[str, Any] = {"max_retries": settings.providers.max_retries}
     if sleep is not None:
         retry_kwargs["sleep"] = sleep
     providers = [with_retries(build_provider(settings, name, model), **retry_kwargs) for name, model in specs]

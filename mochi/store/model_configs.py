@@ -190,7 +190,7 @@ def settings_for(settings: Settings, config: Mapping[str, Any], api_key: str | N
         values[_BASE_URL_FIELD[provider]] = str(config["base_url"]).rstrip("/")
     if api_key and provider in _API_KEY_FIELD:
         values[_API_KEY_FIELD[provider]] = api_key
-    return Settings.model_validate({**settings.model_dump(), **values})
+    return settings.with_values(values)
 
 
 def cost_of(

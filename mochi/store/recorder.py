@@ -164,11 +164,11 @@ class Recorder:
 def run_options(settings: Settings, target: ReviewTarget) -> dict[str, Any]:
     """What a retry needs besides the target; never a secret."""
     options: dict[str, Any] = {
-        "provider": settings.provider,
-        "model": settings.model,
-        "fallback": list(settings.fallback),
-        "include": list(settings.include),
-        "exclude": list(settings.exclude),
+        "provider": settings.providers.provider,
+        "model": settings.providers.model,
+        "fallback": list(settings.providers.fallback),
+        "include": list(settings.scope.include),
+        "exclude": list(settings.scope.exclude),
         "builtin": settings.builtin,
     }
     if target.kind is TargetKind.DIFF_FILE and target.diff_file and target.diff_file != "-":

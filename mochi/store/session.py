@@ -35,8 +35,8 @@ logger = logging.getLogger(__name__)
 
 
 def data_dir(settings: Settings) -> Path:
-    if settings.data_dir:
-        return Path(settings.data_dir).expanduser()
+    if settings.record.data_dir:
+        return Path(settings.record.data_dir).expanduser()
     from mochi.store.db import default_data_dir
 
     return default_data_dir()
@@ -44,9 +44,9 @@ def data_dir(settings: Settings) -> Path:
 
 def database_url(settings: Settings, *, in_ci: bool = False) -> str | None:
     """The URL of the record (see the module docstring); None when there is none."""
-    if settings.database_url is not None:
-        return settings.database_url.get_secret_value()
-    if in_ci and settings.record is not True:
+    if settings.record.database_url is not None:
+        return settings.record.database_url.get_secret_value()
+    if in_ci and settings.record.enabled is not True:
         return None
     from mochi.store.db import sqlite_url
 
@@ -66,7 +66,7 @@ def cipher_for(settings: Settings) -> Cipher:
     """The Cipher for MOCHI_SECRET_KEY (CredentialError when the key is malformed)."""
     from mochi.store.crypto import Cipher
 
-    return Cipher(settings.secret_key.get_secret_value() if settings.secret_key else None)
+    return Cipher(settings.record.secret_key.get_secret_value() if settings.record.secret_key else None)
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
     url = database_url(settings, in_ci=in_ci)
     if url is None:
         return result
-    recording = record and settings.record is not False
+    recording = record and settings.record.enabled is not False
     from mochi.store.db import DB_FILE, safe_url
 
     if not recording and url.startswith("sqlite:///") and url.endswith(DB_FILE) and not _exists(url):
@@ -163,7 +163,7 @@ def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
 
 def _apply_jira(engine: Engine, result: ReviewStore) -> None:
     """`mochi integrations set jira` feeds the review's Jira context unless JIRA_* / flags say otherwise."""
-    if result.settings.jira_url or "jira_url" in result.origin:
+    if result.settings.jira.url or "jira_url" in result.origin:
         return
     from pydantic import SecretStr
 
@@ -179,7 +179,7 @@ def _apply_jira(engine: Engine, result: ReviewStore) -> None:
         update["jira_api_token"] = SecretStr(jira.credentials["token"])
         if jira.settings.get("email"):
             update["jira_email"] = str(jira.settings["email"])
-    result.settings = result.settings.model_copy(update=update)
+    result.settings = result.settings.with_values(update)
     for key in update:
         result.origin[key] = "stored integration 'jira'"
 

@@ -77,7 +77,7 @@ def test_azure_from_the_environment(prompt: Prompt, schema: dict[str, Any]) -> N
         completion = build_provider_chain(settings).complete(prompt, schema=schema)
         (request,) = fake.requests
     assert request.path == "/openai/deployments/review-4o/chat/completions"
-    assert request.query["api-version"] == settings.azure_openai_api_version
+    assert request.query["api-version"] == settings.providers.azure_openai_api_version
     assert (completion.provider, completion.model) == ("azure", "review-4o")
 
 

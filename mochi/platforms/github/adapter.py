@@ -276,7 +276,7 @@ class PullRequestPublisher(CheckPublisher):
 
     def publish(self, review: Review, diff: Diff) -> None:
         """Review and summary (unless post_review is off), then the check run."""
-        if self.ctx.settings.post_review:
+        if self.ctx.settings.github.post_review:
             self._post_review(review)
             self.report.attempt("summary comment", lambda: self._post_summary(review))
         super().publish(review, diff)
@@ -286,7 +286,9 @@ class PullRequestPublisher(CheckPublisher):
         assert self.state is not None and self.plan is not None
         settings = ctx.settings
         event: gh_review.ReviewEvent = "COMMENT"
-        if settings.review_event == "REQUEST_CHANGES" and fails_at(review, settings.fail_on or Severity.HIGH):
+        if settings.github.review_event == "REQUEST_CHANGES" and fails_at(
+            review, settings.fail_on or Severity.HIGH
+        ):
             event = "REQUEST_CHANGES"
         rplan = gh_review.plan_review(
             review,

@@ -123,7 +123,7 @@ class GitLabMergeRequestChange:
                 status=404,
                 method="GET",
             ) from None
-        native = self.mr.state(drafts=ctx.settings.gitlab_draft_notes)
+        native = self.mr.state(drafts=ctx.settings.gitlab.draft_notes)
         title, source, target_branch, url, description = self.meta
         target = ReviewTarget(
             kind=TargetKind.PULL_REQUEST,
@@ -212,7 +212,7 @@ class MergeRequestPublisher:
                 Diff(files=plan.full_files),
                 version,
                 native,
-                drafts=ctx.settings.gitlab_draft_notes,
+                drafts=ctx.settings.gitlab.draft_notes,
                 incremental_from=plan.range_base if plan.incremental else None,
             )
             for fingerprint, note_id in posted.note_ids.items():
