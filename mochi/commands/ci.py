@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,7 +61,7 @@ def github_token(environ: Mapping[str, str]) -> str | None:
 def github_client(
     environ: Mapping[str, str], settings: Settings, *, api_url: str | None = None, sleep: Sleep | None = None
 ) -> GitHubClient:
-    from mochi.platforms.github.client import DEFAULT_API_URL, GitHubClient, make_http
+    from mochi.platforms.github.client import DEFAULT_API_URL, GitHubClient
 
     token = github_token(environ)
     if not token:
@@ -72,8 +71,7 @@ def github_client(
             "in Jenkins: bind it with withCredentials)"
         )
     url = api_url or environ.get("GITHUB_API_URL") or DEFAULT_API_URL
-    http = make_http(url, token, timeout_s=min(settings.providers.timeout_s, 60.0))
-    return GitHubClient(http, max_wait_s=settings.github.max_wait_s, sleep=sleep or time.sleep)
+    return GitHubClient.for_settings(url, token, settings, sleep=sleep)
 
 
 def default_json_path(runner_temp: str | None, workspace: str | None = None) -> Path:
@@ -200,8 +198,8 @@ def review_pr(params: Mapping[str, Any], environ: Mapping[str, str], flags: Mapp
 def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
     """`mochi ci` in GitLab CI: a merge request (posted) or a branch push (Code Quality only)."""
     from mochi.events.gitlab import gitlab_event
-    from mochi.platforms.gitlab.adapter import GitLabBranch, GitLabContext, GitLabMergeRequestChange
-    from mochi.platforms.gitlab.client import GitLabClient, make_http
+    from mochi.platforms.gitlab.adapter import GitLabBranch, GitLabMergeRequestChange
+    from mochi.platforms.gitlab.client import GitLabClient
     from mochi.platforms.hosted import exit_status, run_hosted
     from mochi.platforms.outputs import gitlab_outputs
 
@@ -211,19 +209,8 @@ def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
     client = None
     if event.is_merge_request:
         token = event.require_token()  # CI_JOB_TOKEN cannot post notes: says which token to create
-        http = make_http(
-            event.api_url, token.get_secret_value(), timeout_s=min(settings.providers.timeout_s, 60.0)
-        )
-        client = GitLabClient(http, sleep=sleep or time.sleep)
-    ctx = GitLabContext(
-        client=client,
-        project_id=event.project_id,
-        git=composed.git,
-        root=composed.root,
-        settings=settings,
-        progress=progress,
-        dry_run=composed.dry_run,
-    )
+        client = GitLabClient.for_settings(event.api_url, token.get_secret_value(), settings, sleep=sleep)
+    ctx = composed.gitlab(client, event.project_id)
     log, _ = workflow_log(environ)
     outputs = gitlab_outputs(settings, composed.root, sys.stdout, [])
     deps = composed.deps(log, outputs, repository=event.project_id)
@@ -246,44 +233,68 @@ def gitlab_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
 
 
 def jenkins_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Sleep | None = None) -> int:
-    """`mochi ci` in a Jenkins multibranch build: the change's own platform's adapter, plus JUnit."""
-    from mochi.events.gitlab import gitlab_token
+    """`mochi ci` in a Jenkins multibranch build: Jenkins only picks the change's platform's adapter
+    and adds the JUnit report; the head comes from that platform's API, never GIT_COMMIT."""
     from mochi.events.jenkins import jenkins_change
-    from mochi.platforms.jenkins import run_jenkins
+    from mochi.platforms.hosted import exit_status, run_hosted
+    from mochi.platforms.jenkins import head_note, junit_output
+    from mochi.platforms.outputs import gitlab_outputs, report_file
 
     composed = _compose(environ, params, environ.get("WORKSPACE"))
+    settings, root = composed.settings, composed.root
     change = jenkins_change(environ)
+    log, _ = workflow_log(environ)
+    if change.git_commit:
+        progress(head_note(change))
+    adapter: Any
     if change.platform == "gitlab":
-        token, _ = gitlab_token(environ)
-        if token is None:
-            from mochi.platforms.gitlab.client import TOKEN_HELP
+        from mochi.platforms.gitlab.adapter import GitLabMergeRequestChange
+        from mochi.platforms.gitlab.client import GitLabClient
 
-            raise ConfigError(
-                f"no GitLab token to post the review with: {TOKEN_HELP}; in Jenkins, bind it with "
-                "withCredentials([string(credentialsId: ..., variable: 'GITLAB_TOKEN')])"
-            )
-        secret = token.get_secret_value()
+        token = _jenkins_gitlab_token(environ)
+        client = GitLabClient.for_settings(change.api_url, token, settings, sleep=sleep)
+        adapter = GitLabMergeRequestChange(
+            composed.gitlab(client, change.project),
+            change.number,
+            title=change.title,
+            source_branch=change.source_branch,
+            target_branch=change.target_branch,
+            url=change.change_url,
+        )
+        outputs = gitlab_outputs(settings, root, sys.stdout, junit_output(settings, root))
     else:
-        secret = github_token(environ) or ""
-        if not secret:
+        from mochi.platforms.github.adapter import GitHubPullRequest, fetch_pull
+        from mochi.platforms.github.client import GitHubClient
+
+        token = github_token(environ) or ""
+        if not token:
             raise ConfigError(
                 "no GitHub token to post the review with: bind a token with pull-requests: write (a "
                 "fine-grained token, or the GitHub App credential of the branch source) as GITHUB_TOKEN "
                 "with withCredentials"
             )
-    log, _ = workflow_log(environ)
-    return run_jenkins(
-        change,
-        settings=composed.settings,
-        git=composed.git,
-        root=composed.root,
-        token=secret,
-        make_deps=lambda outputs: composed.deps(log, outputs, repository=change.project),
-        progress=progress,
-        dry_run=composed.dry_run,
-        json_path=params.get("json_output"),
-        sleep=sleep,
-    )
+        github = GitHubClient.for_settings(change.api_url, token, settings, sleep=sleep)
+        ctx = composed.github(github, change.project, None, check_run=False)
+        adapter = GitHubPullRequest(ctx, fetch_pull(github, change.project, change.number))
+        json_path = (
+            params.get("json_output") or Path(tempfile.gettempdir()) / f"mochi-review-{change.number}.json"
+        )
+        outputs = [report_file("json", Path(json_path)), *junit_output(settings, root)]
+    deps = composed.deps(log, outputs, repository=change.project)
+    return exit_status(run_hosted(adapter, deps), settings)
+
+
+def _jenkins_gitlab_token(environ: Mapping[str, str]) -> str:
+    from mochi.events.gitlab import gitlab_token
+    from mochi.platforms.gitlab.client import TOKEN_HELP
+
+    token, _ = gitlab_token(environ)
+    if token is None:
+        raise ConfigError(
+            f"no GitLab token to post the review with: {TOKEN_HELP}; in Jenkins, bind it with "
+            "withCredentials([string(credentialsId: ..., variable: 'GITLAB_TOKEN')])"
+        )
+    return token.get_secret_value()
 
 
 # --------------------------------------------------------------------------- mochi ci

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from mochi.platforms.github.actions import Actions
     from mochi.platforms.github.adapter import GitHubContext
     from mochi.platforms.github.client import GitHubClient
+    from mochi.platforms.gitlab.adapter import GitLabContext
+    from mochi.platforms.gitlab.client import GitLabClient
     from mochi.platforms.hosted import HostedDeps, Output, WorkflowLog
     from mochi.settings import Settings
     from mochi.store.session import ReviewStore
@@ -125,6 +127,20 @@ class Composed:
             dry_run=self.dry_run,
             check_run=check_run,
             trusted_base=trusted_base,
+        )
+
+    def gitlab(self, client: GitLabClient | None, project_id: str) -> GitLabContext:
+        """Where a GitLab review of this run reads and posts."""
+        from mochi.platforms.gitlab.adapter import GitLabContext
+
+        return GitLabContext(
+            client=client,
+            project_id=project_id,
+            git=self.git,
+            root=self.root,
+            settings=self.settings,
+            progress=progress,
+            dry_run=self.dry_run,
         )
 
     def deps(

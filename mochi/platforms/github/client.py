@@ -10,7 +10,8 @@ are injectable for tests.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ import httpx
 from mochi import __version__
 from mochi.errors import GitHubAPIError
 from mochi.platforms.rest import RestClient, retry_after, seconds_until
+from mochi.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,14 @@ class GitHubClient(RestClient):
 
     service = "GitHub"
     url_setting = "GITHUB_API_URL"
+
+    @classmethod
+    def for_settings(
+        cls, api_url: str, token: str, settings: Settings, *, sleep: Callable[[float], None] | None = None
+    ) -> GitHubClient:
+        """A client with the settings' timeout (at most a minute a request) and total wait."""
+        http = make_http(api_url, token, timeout_s=min(settings.providers.timeout_s, 60.0))
+        return cls(http, max_wait_s=settings.github.max_wait_s, sleep=sleep or time.sleep)
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 50

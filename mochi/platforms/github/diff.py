@@ -17,6 +17,7 @@ from typing import Any
 
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
+from mochi.diff.quote import c_quote
 from mochi.diff.sources import RawDiff
 from mochi.errors import TargetError
 from mochi.models import SkippedFile
@@ -90,20 +91,4 @@ def _file_text(entry: Mapping[str, Any], path: str, patch: str) -> str:
 
 
 def _quote(name: str) -> str:
-    """git's C-style quoting, so names with spaces, quotes or non-ASCII parse back exactly."""
-    if all(c.isascii() and c.isprintable() and c not in ' "\\\t' for c in name):
-        return name
-    out = []
-    for byte in name.encode("utf-8"):
-        ch = chr(byte)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\n":
-            out.append("\\n")
-        elif 0x20 <= byte < 0x7F:
-            out.append(ch)
-        else:
-            out.append(f"\\{byte:03o}")
-    return '"' + "".join(out) + '"'
+    return c_quote(name, quote_space=True)

@@ -9,7 +9,8 @@ instead of hanging. `sleep` and `clock` are injectable for tests.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +19,7 @@ import httpx
 from mochi import __version__
 from mochi.errors import GitLabAPIError
 from mochi.platforms.rest import RestClient, retry_after, seconds_until
+from mochi.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +51,14 @@ class GitLabClient(RestClient):
 
     service = "GitLab"
     url_setting = "CI_API_V4_URL"
+
+    @classmethod
+    def for_settings(
+        cls, api_url: str, token: str, settings: Settings, *, sleep: Callable[[float], None] | None = None
+    ) -> GitLabClient:
+        """A client with the settings' timeout (at most a minute a request)."""
+        http = make_http(api_url, token, timeout_s=min(settings.providers.timeout_s, 60.0))
+        return cls(http, sleep=sleep or time.sleep)
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, *, max_pages: int = 100

@@ -12,13 +12,13 @@ parser reads both sources the same way.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
+from mochi.diff.quote import c_quote
 from mochi.diff.sources import RawDiff, git_range, has_commit
 from mochi.errors import TargetError
 from mochi.models import SkippedFile
@@ -27,7 +27,6 @@ from mochi.platforms.gitlab.client import GitLabAPIError, GitLabClient, project_
 logger = logging.getLogger(__name__)
 
 TOO_LARGE_REASON = "GitLab sent no diff for it (binary, collapsed or too large to show)"
-_NEEDS_QUOTES = re.compile(r'[\x00-\x1f"\\\x7f-\U0010ffff]')
 
 
 @dataclass(frozen=True)
@@ -150,23 +149,7 @@ def _entry_text(entry: Mapping[str, Any]) -> tuple[str, bool]:
 
 
 def _quoted(path: str) -> str:
-    """A path as git writes it: C-quoted when it holds quotes, backslashes, controls or non-ASCII."""
-    if not _NEEDS_QUOTES.search(path):
-        return path
-    out = []
-    for byte in path.encode("utf-8"):
-        ch = chr(byte)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif ch == "\t":
-            out.append("\\t")
-        elif ch == "\n":
-            out.append("\\n")
-        elif byte < 0x20 or byte >= 0x7F:
-            out.append(f"\\{byte:03o}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    return c_quote(path)
 
 
 def _name(prefix: str, path: str) -> str:
