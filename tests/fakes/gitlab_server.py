@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 from tests.fakes.http_fake import FakeService, Reply, Request, now_iso
 from tests.gitrepo import GitRepo
@@ -31,6 +32,7 @@ LINE_CODE_ERROR = {
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _MR = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)(?P<rest>/.*)?$")
 _COMPARE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/repository/compare$")
+_RAW_FILE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/repository/files/(?P<path>[^/]+)/raw$")
 
 
 @dataclass
@@ -136,6 +138,8 @@ class FakeGitLab(FakeService):
         self.mrs: dict[int, MergeRequest] = {}
         self.compares: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.rejected_positions: list[dict[str, Any]] = []
+        self.files: dict[tuple[str, str], str] = {}  # (ref, path) -> content, for repository/files
+        self.file_reads: list[str] = []
         self._ids = itertools.count(1000)
         self._state = threading.Lock()
 
@@ -150,6 +154,12 @@ class FakeGitLab(FakeService):
             mr.versions.append(
                 Version(id=next(self._ids), base=base, start=start, head=head, entries=entries)
             )
+
+    def add_files(self, repo: GitRepo, ref: str) -> None:
+        """Serve every file of `repo` at commit `ref` through `repository/files/:path/raw`."""
+        names = repo.run("ls-tree", "-r", "--name-only", ref).split("\n")
+        for name in filter(None, names):
+            self.files[(ref, name)] = repo.run("show", f"{ref}:{name}")
 
     def add_compare(self, from_sha: str, to_sha: str, entries: list[dict[str, Any]]) -> None:
         self.compares[(from_sha, to_sha)] = entries
@@ -166,6 +176,8 @@ class FakeGitLab(FakeService):
     def _route(self, request: Request) -> Callable[[Request], Reply] | None:
         if request.headers.get("private-token") != self.token:
             return lambda _r: Reply(401, {"message": "401 Unauthorized"})
+        if (f := _RAW_FILE.match(request.path)) and request.method == "GET":
+            return self._raw_file if f.group("project") == self.project_id else None
         if m := _COMPARE.match(request.path):
             return self._compare if m.group("project") == self.project_id else None
         m = _MR.match(request.path)
@@ -236,6 +248,17 @@ class FakeGitLab(FakeService):
 
     def _list_discussions(self, mr: MergeRequest, r: Request) -> Reply:
         return self._page(r, mr.discussions)
+
+    def _raw_file(self, r: Request) -> Reply:
+        """GET /projects/:id/repository/files/:file_path/raw?ref=: the file's bytes, or 404."""
+        m = _RAW_FILE.match(r.path)
+        assert m is not None
+        path = unquote(m.group("path"))
+        self.file_reads.append(path)
+        content = self.files.get((r.query.get("ref", ""), path))
+        if content is None:
+            return Reply(404, {"message": "404 File Not Found"})
+        return Reply(200, content)
 
     def _compare(self, r: Request) -> Reply:
         entries = self.compares.get((r.query.get("from", ""), r.query.get("to", "")))

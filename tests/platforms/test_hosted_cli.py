@@ -221,7 +221,34 @@ def test_without_a_checkout_a_spring_boot_pull_request_gets_the_spring_boot_guid
         chats = ollama.requests_to("/api/chat")
         reads = list(gh.content_reads)
     assert result.exit_code == 0, result.output
-    assert "pom.xml" in reads  # the manifest came through the contents API at the head
+    # the manifest came through the contents API at the head; each file once, a bounded number
+    assert "pom.xml" in reads and len(reads) == len(set(reads)) <= 60
     prompt = "\n".join(m["content"] for m in chats[0].body["messages"])
     assert "### Spring Boot" in prompt and "@Transactional" in prompt
     assert json.loads(json.dumps(chats[0].body))["model"]  # a real chat request, not a stub
+
+
+def test_without_a_checkout_a_gitlab_merge_request_reads_its_manifests_through_the_api(
+    shop: tuple[GitRepo, str, str], tmp_path: Path
+) -> None:
+    from tests.fakes.gitlab_server import entries_from_git
+
+    repo, base, head = shop
+    elsewhere = tmp_path / "empty-project-dir"
+    elsewhere.mkdir()
+    with FakeGitLab.start() as gl, FakeOllama.start() as ollama:
+        gl.push_version(IID, base=base, start=base, head=head, entries=entries_from_git(repo, base, head))
+        gl.add_files(repo, head)
+        env = {
+            **_gitlab_env(gl, Scenario(repo=repo, base=base, head=head)),
+            "CI_PROJECT_DIR": str(elsewhere),
+            "OLLAMA_HOST": ollama.url,
+            "MOCHI_PROVIDER": "ollama",
+        }
+        result = run(env, "ci", cwd=elsewhere)
+        chats = ollama.requests_to("/api/chat")
+        reads = list(gl.file_reads)
+    assert result.exit_code == 0, result.output
+    assert "pom.xml" in reads and len(reads) == len(set(reads)) <= 60  # each file once, bounded
+    prompt = "\n".join(m["content"] for m in chats[0].body["messages"])
+    assert "### Spring Boot" in prompt
