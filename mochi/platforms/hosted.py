@@ -12,9 +12,8 @@ computes the exit status once.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
@@ -133,10 +132,17 @@ class HostedChange(Protocol):
 
 
 class WorkflowLog(Protocol):
-    """Log groups and annotations of the CI's log (GitHub Actions' workflow commands), or nothing."""
+    """Log sections and annotations of the CI's log (GitHub Actions' workflow commands), or nothing.
 
-    def group(self, title: str) -> contextlib.AbstractContextManager[None]:
-        """A collapsible group."""
+    Sections follow each other (the Actions log cannot nest its groups): starting one ends the last.
+    """
+
+    def section(self, title: str) -> None:
+        """Start a collapsible section (ending the one before)."""
+        ...
+
+    def end_section(self) -> None:
+        """End the open section, if any."""
         ...
 
     def notice(self, message: str) -> None:
@@ -158,10 +164,11 @@ class PlainLog:
     def __init__(self, progress: Callable[[str], None]) -> None:
         self._progress = progress
 
-    @contextlib.contextmanager
-    def group(self, title: str) -> Iterator[None]:
-        """Nothing: a terminal or a Jenkins log has no groups."""
-        yield
+    def section(self, title: str) -> None:
+        """Nothing: a terminal or a Jenkins log has no sections."""
+
+    def end_section(self) -> None:
+        """Nothing."""
 
     def notice(self, message: str) -> None:
         """A progress line."""
@@ -252,42 +259,44 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
 
     def publish(review: Review, diff: Diff) -> None:
         # the files first: whatever happens to posting, the findings are written somewhere
-        with deps.log.group("Sonar-Mochi: publishing"):
-            for output in deps.outputs:
-                output(review, diff, report)
-            poster.publish(review, diff)
+        deps.log.section("Sonar-Mochi: publishing")
+        for output in deps.outputs:
+            output(review, diff, report)
+        poster.publish(review, diff)
 
     try:
-        with deps.log.group(f"Sonar-Mochi: reading the {change.label}"):
-            state = change.load_state()
-            plan = change.plan_diff(state, full_review=full_review)
-            deps.progress(f"{change.label}: reviewing {plan.scope} ({plan.review_raw.source})")
+        deps.log.section(f"Sonar-Mochi: reading the {change.label}")
+        state = change.load_state()
+        plan = change.plan_diff(state, full_review=full_review)
+        deps.progress(f"{change.label}: reviewing {plan.scope} ({plan.review_raw.source})")
         poster.prepare(state, plan)
         target = state.target.model_copy(update={"base_sha": plan.range_base or state.target.base_sha})
         diff = select(plan.review_raw, settings, deps.git)
         readers = change.readers(state)
-        with deps.log.group("Sonar-Mochi: review"):
-            outcome = review_selected(
-                target,
-                diff,
-                settings,
-                git=deps.git,
-                read_changed=readers.changed,
-                read_repo=readers.repo,
-                templates_root=deps.templates_root or deps.root,
-                build_provider=deps.build_provider,
-                progress=deps.progress,
-                feedback=state.feedback,
-                templates=deps.templates,
-                recorder=deps.recorder,
-                repository=deps.repository,
-                # earlier commits were reviewed already: keep what is on the new commits' lines
-                inline_only=plan.incremental,
-                publishers=[publish],
-            )
+        deps.log.section("Sonar-Mochi: review")
+        outcome = review_selected(
+            target,
+            diff,
+            settings,
+            git=deps.git,
+            read_changed=readers.changed,
+            read_repo=readers.repo,
+            templates_root=deps.templates_root or deps.root,
+            build_provider=deps.build_provider,
+            progress=deps.progress,
+            feedback=state.feedback,
+            templates=deps.templates,
+            recorder=deps.recorder,
+            repository=deps.repository,
+            # earlier commits were reviewed already: keep what is on the new commits' lines
+            inline_only=plan.incremental,
+            publishers=[publish],
+        )
     except MochiError as exc:
         poster.abort(str(exc))
         raise
+    finally:
+        deps.log.end_section()
     if deps.recorder is not None:
         for fingerprint, (comment_id, url) in report.posted.items():
             deps.recorder.posted(fingerprint, comment_id=comment_id, url=url)

@@ -8,9 +8,8 @@ unescapes them, so a message with a newline or a colon cannot forge another comm
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -35,6 +34,7 @@ class Actions:
 
     def __init__(self, stdout: IO[str], *, output_path: Path | None = None, summary_path: Path | None = None):
         self.stdout = stdout
+        self._open = False  # a section() group is open
         self.output_path = output_path
         self.summary_path = summary_path
 
@@ -56,16 +56,19 @@ class Actions:
         """A notice annotation."""
         self.command("notice", message, **props)
 
-    @contextlib.contextmanager
-    def group(self, title: str) -> Iterator[None]:
-        """A collapsible group in the job log."""
+    def section(self, title: str) -> None:
+        """Start a collapsible group, ending the open one first (the log cannot nest groups)."""
+        self.end_section()
         self.stdout.write(f"::group::{_data(title)}\n")
         self.stdout.flush()
-        try:
-            yield
-        finally:
+        self._open = True
+
+    def end_section(self) -> None:
+        """End the open group, if any."""
+        if self._open:
             self.stdout.write("::endgroup::\n")
             self.stdout.flush()
+            self._open = False
 
     def set_outputs(self, values: Mapping[str, str]) -> None:
         """Append step outputs to GITHUB_OUTPUT (multi-line safe); a no-op when it is not set."""
