@@ -48,10 +48,13 @@ def podman() -> dict[str, str]:
     if env is None:
         if in_ci():
             pytest.fail(
-                "podman is not installed: CI runs the container tests, so .ci/run must "
+                "podman is not installed or not set up: CI runs the container tests, so .ci/run must "
                 "`source ../shared/scripts/container-env.sh` before them"
             )
-        pytest.skip("podman is not installed: `source ../shared/scripts/container-env.sh` to run these tests")
+        pytest.skip(
+            "podman is not installed or not set up (CONTAINERS_CONF): "
+            "`source ../shared/scripts/container-env.sh` to run these tests"
+        )
     return env
 
 

@@ -45,11 +45,15 @@ def in_ci(environ: Mapping[str, str] = os.environ) -> bool:
 
 
 def podman_environ() -> dict[str, str] | None:
-    """The environment podman needs here (container-env.sh's CONTAINERS_CONF), or None without podman."""
+    """The environment podman needs here (container-env.sh's CONTAINERS_CONF), or None without podman
+    or without that configuration (a clone with no ../shared beside it: this sandbox's podman cannot
+    start containers with its default limits)."""
     if shutil.which("podman") is None:
         return None
     env = dict(os.environ)
-    if not env.get("CONTAINERS_CONF") and CONTAINER_ENV.is_file():
+    if not env.get("CONTAINERS_CONF") and not CONTAINER_ENV.is_file():
+        return None
+    if not env.get("CONTAINERS_CONF"):
         # Idempotent and about a second once the machine is prepared (.ci/run sources it first).
         proc = subprocess.run(
             [
