@@ -107,9 +107,16 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
             "build; elsewhere use `mochi review`, or `mochi review --pr owner/repo#N` for a pull request"
         )
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes().decode("utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read the event payload {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        from mochi.errors import EventError
+
+        raise EventError(
+            f"the event payload {path} is not UTF-8 text (byte {exc.start}): GitHub writes webhook "
+            "payloads as UTF-8 JSON; check GITHUB_EVENT_PATH"
+        ) from None
     payload = load_payload(text, source=str(path))
     composed = _compose(environ, params, environ.get("GITHUB_WORKSPACE"))
     settings = composed.settings

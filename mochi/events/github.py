@@ -78,6 +78,11 @@ def load_payload(text: str, *, source: str = "GITHUB_EVENT_PATH") -> Mapping[str
             f"the event payload in {source} is not valid JSON ({exc}): run mochi ci inside a GitHub "
             "Actions job, or point GITHUB_EVENT_PATH at a webhook payload"
         ) from exc
+    except RecursionError:
+        # json's decoder recurses once per level: a payload nested thousands deep is no webhook
+        raise EventError(
+            f"the event payload in {source} is nested too deeply to be a GitHub webhook payload"
+        ) from None
     if not isinstance(data, dict):
         raise EventError(f"the event payload in {source} is not a JSON object")
     return data

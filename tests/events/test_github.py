@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -84,3 +85,32 @@ def test_graphql_url_for_github_com_and_enterprise_server() -> None:
 
     assert graphql_url("https://api.github.com") == "https://api.github.com/graphql"
     assert graphql_url("https://ghe.example.com/api/v3/") == "https://ghe.example.com/api/graphql"
+
+
+def test_a_payload_nested_thousands_deep_is_an_event_error_not_a_crash() -> None:
+    with pytest.raises(EventError, match="nested too deeply"):
+        load_payload("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(EventError, match="nested too deeply"):
+        load_payload('{"a":' * 50_000 + "1" + "}" * 50_000)
+
+
+def test_mochi_ci_with_a_broken_payload_exits_4_with_a_message(tmp_path: Path) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from mochi.cli import main
+
+    bad = tmp_path / "event.json"
+    env = {k: None for k in os.environ if k.startswith(("GITHUB_", "GITLAB", "CI", "JENKINS", "MOCHI_"))}
+    env.update(GITHUB_ACTIONS="true", GITHUB_EVENT_NAME="pull_request", GITHUB_EVENT_PATH=str(bad))
+    env.update(GITHUB_WORKSPACE=str(tmp_path), MOCHI_RECORD="false", CHANGE_ID=None, BUILD_TAG=None)
+    for content, says in (
+        (b'{"action": "opened", "number": 1, "title": "\xff\xfe"}', "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"action": "opened"', "not valid JSON"),
+    ):
+        bad.write_bytes(content)
+        result = CliRunner().invoke(main, ["ci"], env=env, catch_exceptions=False)
+        assert result.exit_code == 4, result.output
+        assert says in result.stderr and "Traceback" not in result.output
