@@ -73,8 +73,13 @@ def parse_answer(text: str) -> ParsedAnswer:
     Raises ProviderResponseError when no usable review can be found (the pipeline then retries
     once with `repair_request`).
     """
-    data = _load_json(text)
-    comments_raw, summary_raw = _split_answer(data, text)
+    try:
+        data = _load_json(text)
+        comments_raw, summary_raw = _split_answer(data, text)
+    except RecursionError:
+        # the parsers recurse once per level: an answer nested that deep is no review, and is
+        # treated like any unreadable answer (repaired once, then a provider failure), not a crash
+        raise _not_review_json("it is nested too deeply", text[:2000]) from None
     comments: list[AnswerComment] = []
     dropped = 0
     for item in comments_raw:

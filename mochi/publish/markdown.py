@@ -56,6 +56,20 @@ def _fenced(text: str, indent: str) -> list[str]:
     ]
 
 
+# One finding's message or suggestion in a posted comment: a reviewer's remark, not a document. A
+# model that writes megabytes would otherwise make GitHub (65,536 characters a body) or GitLab refuse
+# the comment; the whole text stays in the JSON, SARIF and job-summary outputs.
+TEXT_LIMIT = 8_000
+
+
+def clip(text: str, limit: int = TEXT_LIMIT, *, where: str = "the findings JSON") -> str:
+    """`text` cut to `limit` characters, saying that it was cut and where the rest is."""
+    if len(text) <= limit:
+        return text
+    tail = f" … (cut at {limit:,} characters: the full text is in {where})"
+    return text[: max(0, limit - len(tail))] + tail
+
+
 def location(f: Finding) -> str:
     """`path:line` or `path:line-end`, or just the path for file-level findings."""
     if f.line is None:

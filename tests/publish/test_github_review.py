@@ -65,3 +65,20 @@ def test_findings_already_posted_are_left_out() -> None:
     posted = frozenset(f.fingerprint for f in review.findings)
     plan = plan_review(review, index, posted, head_sha="h")
     assert plan.empty and plan.already_posted == 1
+
+
+def test_a_megabyte_message_is_clipped_so_the_comment_stays_inline() -> None:
+    from mochi.platforms.github.review import comment_body
+    from mochi.platforms.gitlab.summary import inline_body
+
+    huge = "Division by zero. " + "x" * 2_000_000
+    review, index = review_of(
+        Finding(path="app.py", line=12, message=huge, source="llm:ollama/m", severity=Severity.HIGH)
+    )
+    plan = plan_review(review, index, frozenset(), head_sha="abc")
+    ((finding, comment),) = plan.inline  # still an inline comment: GitHub takes bodies up to 65,536
+    assert len(comment["body"]) < 10_000 and "Division by zero." in comment["body"]
+    assert "full text is in the findings JSON" in comment["body"]
+    assert len(plan.payload()["body"]) < 65_536
+    assert len(inline_body(finding)) < 10_000
+    assert comment_body(finding, start_line=None, line=12) == comment["body"]

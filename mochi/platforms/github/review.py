@@ -18,7 +18,7 @@ from mochi.errors import GitHubAPIError
 from mochi.models import Anchor, FileDiff, Finding, Review, Severity
 from mochi.platforms.github.client import GitHubClient
 from mochi.platforms.markers import fingerprint_marker, fingerprints_in
-from mochi.publish.markdown import _fenced, code, escape, location
+from mochi.publish.markdown import _fenced, clip, code, escape, location
 
 logger = logging.getLogger(__name__)
 
@@ -180,14 +180,14 @@ def _url(data: Any) -> str | None:
 def comment_body(f: Finding, *, start_line: int | None, line: int) -> str:
     """An inline comment: severity, message, and a ```suggestion block when it replaces these lines."""
     meta = " · ".join(x for x in (f.type.value, f.category or "") if x)
-    out = [f"{_ICON[f.severity]} **{f.severity.value}** · {escape(meta)}", "", escape(f.message)]
+    out = [f"{_ICON[f.severity]} **{f.severity.value}** · {escape(meta)}", "", escape(clip(f.message))]
     if f.suggestion:
         # a range cut to its first line (its end was outside the hunk) would not be replaced whole
         exact = start_line is not None or f.end_line is None or f.end_line == f.line
         if exact and _is_code_suggestion(f):
-            out += ["", *_suggestion_block(f.suggestion)]
+            out += ["", *_suggestion_block(clip(f.suggestion))]
         else:
-            out += ["", f"*Suggestion:* {escape(f.suggestion)}"]
+            out += ["", f"*Suggestion:* {escape(clip(f.suggestion))}"]
     out += ["", f"<sub>{escape(f.source)}</sub> {fingerprint_marker(f.fingerprint)}"]
     return "\n".join(out)
 
@@ -216,11 +216,10 @@ def review_body(total: int, in_body: list[Finding], *, moved: bool = False) -> s
         )
         out += ["", f"Not shown inline ({why}):", ""]
         for f in in_body:
-            entry = [
-                f"- {_ICON[f.severity]} **{f.severity.value}** {code(location(f))}: {escape(f.message)}",
-            ]
+            head = f"- {_ICON[f.severity]} **{f.severity.value}** {code(location(f))}"
+            entry = [f"{head}: {escape(clip(f.message))}"]
             if f.suggestion:
-                entry.append(f"  *Suggestion:* {escape(f.suggestion)}")
+                entry.append(f"  *Suggestion:* {escape(clip(f.suggestion))}")
             entry.append(f"  {fingerprint_marker(f.fingerprint)}")
             if sum(len(x) + 1 for x in out) + sum(len(x) + 1 for x in entry) > BODY_LIMIT:
                 out.append("- … more findings are in the job summary")

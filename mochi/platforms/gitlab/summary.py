@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from mochi.models import Finding, Review, Severity
 from mochi.platforms.gitlab.diff import MRVersion
-from mochi.publish.markdown import code, compliance_table, counts_line, escape, location
+from mochi.publish.markdown import clip, code, compliance_table, counts_line, escape, location
 
 _ICON = {Severity.CRITICAL: "🔴", Severity.HIGH: "🟠", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}
 
@@ -24,9 +24,13 @@ def _fenced(text: str) -> list[str]:
 def inline_body(finding: Finding) -> str:
     """The body of one inline discussion (without its fingerprint marker)."""
     meta = " · ".join(escape(x) for x in (finding.type.value, finding.category or "") if x)
-    lines = [f"{_ICON[finding.severity]} **{finding.severity.value}** · {meta}", "", escape(finding.message)]
+    lines = [
+        f"{_ICON[finding.severity]} **{finding.severity.value}** · {meta}",
+        "",
+        escape(clip(finding.message)),
+    ]
     if finding.suggestion:
-        suggestion = finding.suggestion.strip("\n")
+        suggestion = clip(finding.suggestion.strip("\n"))
         lines += ["", "**Suggestion:**", ""]
         lines += _fenced(suggestion) if "\n" in suggestion else [escape(suggestion)]
     source = finding.rule_id or finding.source
