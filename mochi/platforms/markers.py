@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 
-_FP = re.compile(r"<!-- mochi:fp=([0-9a-f]{6,64}) -->")
-_SUMMARY = re.compile(r"<!-- mochi:summary(?: head=([0-9a-f]{7,64}))? -->")
+# Not after a backslash: model text is Markdown-escaped (`\<`), and in code it is defused (see
+# mochi.publish.markdown.defuse), so only mochi itself writes a marker that reads back.
+_FP = re.compile(r"(?<!\\)<!-- mochi:fp=([0-9a-f]{6,64}) -->")
+_SUMMARY = re.compile(r"(?<!\\)<!-- mochi:summary(?: head=([0-9a-f]{7,64}))? -->")
 
 
 def fingerprint_marker(fingerprint: str) -> str:

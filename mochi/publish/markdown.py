@@ -16,6 +16,7 @@ _CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _MARKUP = re.compile(r"([\\`*_\[\]<>|~])")
 # Only at the start of a line do these open a heading, list, quote or rule.
 _LEADING = re.compile(r"^(\s*)([#>+=-]|\d+[.)])")
+_MENTION = re.compile(r"(?<![\w.])@(?=[A-Za-z0-9])")
 
 
 def escape(text: str) -> str:
@@ -34,12 +35,20 @@ def escape(text: str) -> str:
 def _escape_plain(text: str) -> str:
     text = text.replace("&", "&amp;")
     text = _MARKUP.sub(r"\\\1", text)
+    # `@user` and `@org/team` in model text would notify people: a word joiner keeps them plain text
+    text = _MENTION.sub("@\u2060", text)
     return re.sub(r"\s+", " ", text)  # newlines would end a list item or a table row
+
+
+def defuse(text: str) -> str:
+    """`text` that cannot carry an HTML comment, so model text can never forge one of mochi's hidden
+    markers (mochi.platforms.markers): a zero-width non-joiner splits every `<!--`."""
+    return text.replace("<!--", "<!\u200c--")
 
 
 def code(text: str) -> str:
     """An inline code span that holds `text` whatever backticks and pipes it contains."""
-    text = " ".join(text.split()).replace("|", "\\|")  # GFM unescapes \| even inside code in tables
+    text = " ".join(defuse(text).split()).replace("|", "\\|")  # GFM unescapes \| even inside code in tables
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -47,6 +56,7 @@ def code(text: str) -> str:
 
 
 def _fenced(text: str, indent: str) -> list[str]:
+    text = defuse(text)
     longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
     fence = "`" * max(3, longest + 1)
     return [

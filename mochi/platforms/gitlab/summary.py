@@ -10,15 +10,10 @@ from collections.abc import Sequence
 
 from mochi.models import Finding, Review, Severity
 from mochi.platforms.gitlab.diff import MRVersion
+from mochi.publish.markdown import _fenced as fenced
 from mochi.publish.markdown import clip, code, compliance_table, counts_line, escape, location
 
 _ICON = {Severity.CRITICAL: "🔴", Severity.HIGH: "🟠", Severity.MEDIUM: "🟡", Severity.LOW: "🔵"}
-
-
-def _fenced(text: str) -> list[str]:
-    longest = max((len(run) for run in re.findall(r"`{3,}", text)), default=0)
-    fence = "`" * max(3, longest + 1)
-    return [fence, *text.strip("\n").splitlines(), fence]
 
 
 def inline_body(finding: Finding) -> str:
@@ -32,7 +27,7 @@ def inline_body(finding: Finding) -> str:
     if finding.suggestion:
         suggestion = clip(finding.suggestion.strip("\n"))
         lines += ["", "**Suggestion:**", ""]
-        lines += _fenced(suggestion) if "\n" in suggestion else [escape(suggestion)]
+        lines += fenced(suggestion, "") if "\n" in suggestion else [escape(suggestion)]
     source = finding.rule_id or finding.source
     lines += ["", f"<sub>Sonar-Mochi · {escape(source)}</sub>"]
     return "\n".join(lines)
