@@ -111,6 +111,8 @@ class GitHubSettings(_Section):
     review_drafts: bool = False  # review draft pull requests too
     review_event: Literal["COMMENT", "REQUEST_CHANGES"] = "COMMENT"  # REQUEST_CHANGES at/above fail_on
     max_wait_s: float = Field(default=120.0, ge=0)  # total wait on rate limits and retries
+    # who mochi posts as when the token cannot read /user: the Actions token's bot, or an App's
+    bot_login: str = "github-actions[bot]"
 
 
 class GitLabSettings(_Section):
@@ -201,6 +203,7 @@ _RENAMED = {
     ("jira", "max_tickets"): "jira_max_tickets",
     ("jira", "max_chars"): "jira_max_chars",
     ("github", "max_wait_s"): "github_max_wait_s",
+    ("github", "bot_login"): "github_bot_login",
     ("gitlab", "draft_notes"): "gitlab_draft_notes",
     ("record", "enabled"): "record",
 }

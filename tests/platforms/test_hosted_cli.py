@@ -255,3 +255,31 @@ def test_without_a_checkout_a_gitlab_merge_request_reads_its_manifests_through_t
     assert "pom.xml" in reads and len(reads) == len(set(reads)) <= 60  # each file once, bounded
     prompt = "\n".join(m["content"] for m in chats[0].body["messages"])
     assert "### Spring Boot" in prompt
+
+
+def test_another_apps_comment_with_a_summary_marker_is_not_mochis(shop: tuple[GitRepo, str, str]) -> None:
+    """With a token that cannot read /user (Actions, an App), mochi is github-actions[bot], not any bot;
+    and /user failing with a 5xx costs a warning, not the review."""
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:  # user=None: /user answers 403 like GITHUB_TOKEN
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        foreign = f"<!-- mochi:summary head={head} -->\nThe other app's status comment."
+        gh.issue_comments.append(
+            {
+                "id": 900,
+                "body": foreign,
+                "user": {"login": "other-app[bot]", "id": 7, "type": "Bot"},
+                "html_url": f"https://github.com/{REPO}/pull/7#issuecomment-900",
+                "_issue": 7,
+            }
+        )
+        for _ in range(5):  # every attempt of GET /user fails: the retries give up
+            gh.enqueue("users/get-authenticated", Reply(502, {"message": "Server Error"}))
+        env = {"GITHUB_TOKEN": "ghs_x", "GITHUB_API_URL": gh.url, "MOCHI_GITHUB_MAX_WAIT_S": "0"}
+        result = run(env, "review", "--pr", f"{REPO}#7", cwd=repo.path)
+        comments = list(gh.issue_comments)
+    assert result.exit_code == 0, result.output
+    assert comments[0]["body"] == foreign  # the other app's comment was not edited
+    (ours,) = comments[1:]
+    assert ours["user"]["login"] == "github-actions[bot]" and f"head={head}" in ours["body"]
+    assert "did not say who the token is" in result.stderr

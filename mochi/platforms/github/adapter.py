@@ -132,7 +132,7 @@ class GitHubPullRequest:
     def load_state(self) -> ChangeState:
         """Mochi's identity, the PR's comments and threads, the posted fingerprints, the summary."""
         ctx, pull = self.ctx, self.pull
-        me = gh_state.identity(ctx.client)
+        me = gh_state.identity(ctx.client, bot_login=ctx.settings.github.bot_login)
         native = gh_state.load_pr_state(ctx.client, ctx.repo, pull.number, me)
         target = ReviewTarget(
             kind=TargetKind.PULL_REQUEST,

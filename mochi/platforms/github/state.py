@@ -7,8 +7,10 @@ into a prompt section. Whether a thread is resolved comes from the GraphQL API (
 
 Only markers in comments written by mochi's own identity count: otherwise anyone could post a
 fake summary marker and make the next run skip commits. The identity is the token's login
-(`GET /user`, which works for personal and app user tokens); for the Actions GITHUB_TOKEN, which
-cannot call /user, it is any bot account.
+(`GET /user`, which works for personal and app user tokens); for tokens that cannot call /user
+(the Actions GITHUB_TOKEN, a GitHub App installation token) it is the bot login that posts with
+them: `github-actions[bot]` by default, `<app-slug>[bot]` through `github_bot_login`. Never "any
+bot": another app's comment holding a marker is not mochi's.
 """
 
 from __future__ import annotations
@@ -54,31 +56,33 @@ class PullRequestState:
     last_reviewed_sha: str | None = None
 
 
+ACTIONS_BOT = "github-actions[bot]"
+
+
 @dataclass(frozen=True)
 class Identity:
-    """Who mochi posts as: a login, or (login None) any bot account."""
+    """Who mochi posts as: one login."""
 
-    login: str | None = None
+    login: str
 
     def owns(self, user: Any) -> bool:
         """True when `user` (an API user object) is mochi itself."""
-        if not isinstance(user, Mapping):
-            return False
-        if self.login is not None:
-            return str(user.get("login") or "") == self.login
-        return user.get("type") == "Bot"
+        return isinstance(user, Mapping) and str(user.get("login") or "") == self.login
 
 
-def identity(client: GitHubClient) -> Identity:
-    """The token's login, or 'any bot' when the token cannot read /user (the Actions GITHUB_TOKEN)."""
+def identity(client: GitHubClient, *, bot_login: str = ACTIONS_BOT) -> Identity:
+    """The token's login; `bot_login` when the token cannot read /user (an Actions or App token).
+
+    /user is optional: whatever it answers (403, a 5xx after the retries), the review goes on.
+    """
     try:
         data = client.get("/user")
     except GitHubAPIError as exc:
-        if exc.status in (401, 403, 404):
-            return Identity(None)
-        raise
+        if exc.status not in (401, 403, 404):
+            logger.warning("GitHub did not say who the token is (%s); taking it for %s", exc, bot_login)
+        return Identity(bot_login)
     login = data.get("login") if isinstance(data, Mapping) else None
-    return Identity(str(login) if login else None)
+    return Identity(str(login) if login else bot_login)
 
 
 def load_pr_state(client: GitHubClient, repo: str, number: int, me: Identity) -> PullRequestState:
