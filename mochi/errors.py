@@ -136,6 +136,8 @@ class HostAPIError(MochiError):
         self.errors = errors
         self.detail = detail  # the host's own `message`/`error` text
         self.rate_limited = rate_limited
+        # a POST/PATCH that timed out or got a 5xx may have been applied: look before posting again
+        self.maybe_applied = False
         self.read = self.method in _READS if read is None else read
         if status in (401, 403) and not rate_limited:
             self.exit_code = 2

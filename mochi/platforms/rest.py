@@ -8,6 +8,11 @@ and how its errors read, which a subclass says. `sleep` and `clock` are injectab
 
 Every failure is the subclass's HostAPIError, carrying the method, so the exit status says what
 went wrong: a refused token (2), a change that cannot be read (4), or a post that failed (6).
+
+A POST or PATCH is not retried blindly: after a timeout or a 5xx the server may have applied it
+(a proxy's 502 after GitHub wrote the review), and a second one would post twice. Only answers
+that say nothing was done (rate limits, a connection that was never made) are retried; the
+caller looks for what it posted before posting again (`HostAPIError.maybe_applied`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ if TYPE_CHECKING:
     from tenacity import RetryCallState
 
 logger = logging.getLogger(__name__)
+
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
 @dataclass
@@ -116,6 +124,7 @@ class RestClient:
         from tenacity import RetryError, Retrying, retry_if_exception_type
 
         what = f"{method} {_short(path)}"
+        safe = method.upper() in _IDEMPOTENT
 
         def attempt() -> httpx.Response:
             backoff = 2.0 ** (retrying.statistics.get("attempt_number", 1) - 1)
@@ -128,6 +137,10 @@ class RestClient:
                     0,
                     method=method,
                 )
+                never_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if not (safe or never_sent):
+                    final.maybe_applied = True
+                    raise final from None
                 raise _Transient(backoff, f"no answer ({type(exc).__name__})", 0, final) from None
             status = response.status_code
             if status < 400:
@@ -137,6 +150,9 @@ class RestClient:
             if limit_wait is not None:
                 raise _Transient(limit_wait, "rate limited", status, final)
             if status >= 500:
+                if not safe:
+                    final.maybe_applied = True
+                    raise final
                 raise _Transient(backoff, f"server error {status}", status, final)
             raise final
 

@@ -201,7 +201,7 @@ class FakeGitHub(FakeService):
     def _operation(self, op_id: str, request: Request, args: dict[str, str]) -> Reply:
         op = OPERATIONS[op_id]
         scripted = self._next(op_id)
-        if scripted is not None:
+        if scripted is not None and not scripted.after_applying:
             return scripted
         if f"{args.get('owner')}/{args.get('repo')}" != self.full_name and "owner" in args:
             return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
@@ -227,7 +227,7 @@ class FakeGitHub(FakeService):
         reply: Reply = handler(request, args)
         if reply.status < 300:
             self._check_response(op_id, reply)
-        return reply
+        return scripted if scripted is not None else reply
 
     def _check_response(self, op_id: str, reply: Reply) -> None:
         responses = OPERATIONS[op_id]["responses"]
@@ -468,6 +468,14 @@ class FakeGitHub(FakeService):
                 c["updated_at"] = now_iso()
                 return Reply(200, {k: v for k, v in c.items() if k != "_issue"})
         return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+
+    def _checks_list_for_ref(self, request: Request, args: dict[str, str]) -> Reply:
+        runs = [
+            {k: v for k, v in r.items() if k != "_annotations"}
+            for r in self.check_runs.values()
+            if r["head_sha"] == args["ref"] and request.query.get("check_name") in (None, r["name"])
+        ]
+        return Reply(200, {"total_count": len(runs), "check_runs": runs})
 
     def _checks_create(self, request: Request, args: dict[str, str]) -> Reply:
         if self.checks_forbidden:

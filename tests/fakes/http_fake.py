@@ -45,6 +45,9 @@ class Reply:
     # True for the enqueue_chat() helpers: `body` holds what the model says, which the fake wraps
     # in the service's full answer; False: the reply is sent exactly as scripted.
     template: bool = False
+    # True: the request is applied as usual and then answered with this reply instead (a 502 from a
+    # proxy after the service wrote the review: a blind retry would post it twice)
+    after_applying: bool = False
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -283,3 +283,45 @@ def test_another_apps_comment_with_a_summary_marker_is_not_mochis(shop: tuple[Gi
     (ours,) = comments[1:]
     assert ours["user"]["login"] == "github-actions[bot]" and f"head={head}" in ours["body"]
     assert "did not say who the token is" in result.stderr
+
+
+def test_a_502_after_github_wrote_the_post_posts_nothing_twice(shop: tuple[GitRepo, str, str]) -> None:
+    """A proxy's 502 after GitHub applied the POST: a blind retry would post a second review, summary
+    and check run; mochi looks for what it posted instead."""
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        for op in ("pulls/create-review", "issues/create-comment", "checks/create"):
+            gh.enqueue(op, Reply(502, {"message": "Bad Gateway"}, after_applying=True))
+        event = tmp_event(repo.path, base, head)
+        env = {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_WORKSPACE": str(repo.path),
+            "GITHUB_TOKEN": "ghs_x",
+            "GITHUB_API_URL": gh.url,
+            "RUNNER_TEMP": str(event.parent),
+        }
+        result = run(env, "ci", cwd=repo.path)
+        reviews, summaries, checks = list(gh.reviews), list(gh.issue_comments), dict(gh.check_runs)
+    assert result.exit_code == 0, result.output
+    assert len(reviews) == 1 and len(summaries) == 1 and len(checks) == 1
+    (check,) = checks.values()
+    assert check["status"] == "completed"  # the run found again was completed, not left in progress
+
+
+def tmp_event(repo: Path, base: str, head: str) -> Path:
+    """A pull_request.opened payload (the real fixture) for PR 7 of REPO at base..head."""
+    from tests.fixtures_path import FIXTURES
+
+    event = json.loads((FIXTURES / "github" / "events" / "pull_request.opened.json").read_text())
+    pr = event["pull_request"]
+    pr.update(number=7, draft=False, state="open")
+    pr["head"]["sha"], pr["base"]["sha"], pr["base"]["ref"] = head, base, "main"
+    event.update(number=7)
+    event["repository"]["full_name"] = REPO
+    path = repo.parent / "event.json"
+    path.write_text(json.dumps(event))
+    return path

@@ -85,10 +85,22 @@ class CheckRun:
         try:
             data = self.client.post(f"/repos/{self.repo}/check-runs", body)
         except GitHubAPIError as exc:
-            self._refused(exc)
-            return
+            if not exc.maybe_applied:
+                self._refused(exc)
+                return
+            data = self._find_started() or self.client.post(f"/repos/{self.repo}/check-runs", body)
         self.id = int(data["id"])
         self.url = data.get("html_url")
+
+    def _find_started(self) -> dict[str, Any] | None:
+        """The in-progress run of this commit that a create answered with a 5xx had written anyway."""
+        data = self.client.get(
+            f"/repos/{self.repo}/commits/{self.head_sha}/check-runs",
+            {"check_name": NAME, "status": "in_progress"},
+        )
+        runs = data.get("check_runs") if isinstance(data, dict) else None
+        found = [r for r in runs or [] if isinstance(r, dict) and r.get("name") == NAME]
+        return max(found, key=lambda r: int(r.get("id") or 0)) if found else None
 
     def complete(self, review: Review, conclusion: Conclusion, report: str) -> None:
         """Finish the run: conclusion, Markdown summary and text, annotations in batches of 50."""

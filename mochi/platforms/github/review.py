@@ -129,18 +129,40 @@ def plan_review(
 
 
 def post_review(client: GitHubClient, repo: str, number: int, plan: ReviewPlan) -> PostedReview:
-    """POST the review; on a 422, once more with every inline comment in the body."""
+    """POST the review; on a 422, once more with every inline comment in the body.
+
+    A POST that may have been applied (a timeout, a 5xx) is looked for among the PR's reviews before
+    it is sent again, so a review is never posted twice.
+    """
     path = f"/repos/{repo}/pulls/{number}/reviews"
     try:
-        data = client.post(path, plan.payload())
+        data = _post_once(client, path, plan.payload(), number=number)
         return PostedReview(_url(data), len(plan.inline), len(plan.body_findings), **_ident(data))
     except GitHubAPIError as exc:
         if exc.status != 422:
             raise
         logger.warning("GitHub refused the review (%s); posting it with every comment in the body", exc)
         own_pr = any("request changes" in e.lower() for e in (*exc.errors, exc.message))
-        data = client.post(path, plan.payload(all_in_body=True, event="COMMENT" if own_pr else None))
+        payload = plan.payload(all_in_body=True, event="COMMENT" if own_pr else None)
+        data = _post_once(client, path, payload, number=number)
         return PostedReview(_url(data), 0, len(plan.findings), moved_after_422=True, **_ident(data))
+
+
+def _post_once(client: GitHubClient, path: str, payload: dict[str, Any], *, number: int) -> Any:
+    """POST a review; when GitHub may have written it anyway, find it instead of posting it again."""
+    try:
+        return client.post(path, payload)
+    except GitHubAPIError as exc:
+        if not exc.maybe_applied:
+            raise
+        for review in reversed(client.paginate(path)):
+            if not isinstance(review, dict):
+                continue
+            if review.get("commit_id") == payload["commit_id"] and review.get("body") == payload["body"]:
+                logger.warning("GitHub answered %s but had written the review #%s", exc.status, number)
+                return review
+        logger.warning("GitHub answered %s and has no such review: posting it once more", exc.status)
+        return client.post(path, payload)
 
 
 def posted_comments(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mochi.errors import GitHubAPIError
 from mochi.models import Review
 from mochi.platforms.github.client import GitHubClient
 from mochi.platforms.markers import summary_marker
@@ -43,5 +44,13 @@ def upsert_summary(
     if comment_id is not None:
         data = client.patch(f"/repos/{repo}/issues/comments/{comment_id}", {"body": body})
         return PostedSummary(data.get("html_url"), comment_id, created=False)
-    data = client.post(f"/repos/{repo}/issues/{number}/comments", {"body": body})
+    path = f"/repos/{repo}/issues/{number}/comments"
+    try:
+        data = client.post(path, {"body": body})
+    except GitHubAPIError as exc:
+        if not exc.maybe_applied:
+            raise
+        # GitHub may have written it anyway: find it rather than post a second summary
+        found = [c for c in client.paginate(path) if isinstance(c, dict) and c.get("body") == body]
+        data = found[-1] if found else client.post(path, {"body": body})
     return PostedSummary(data.get("html_url"), int(data["id"]), created=True)
