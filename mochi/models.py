@@ -318,3 +318,5 @@ class Review(Frozen):
     # issue 5: files the model saw only in part (a line cut, a chunk whose model call failed)
     truncated: tuple[SkippedFile, ...] = ()
     chunks: int = 0  # how many prompts the LLM pass was split into
+    # issue 11: the LLM pass was asked for and failed (why); the findings are the built-in checks' only
+    llm_error: str | None = None

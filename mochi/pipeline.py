@@ -204,6 +204,7 @@ def run(
         notices=tuple(notices),
         truncated=tuple(llm.truncated),
         chunks=llm.chunks,
+        llm_error=str(llm.error) if llm.error is not None else None,
     )
     for publish in publishers:
         publish(review, diff)

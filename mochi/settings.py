@@ -113,6 +113,8 @@ class GitHubSettings(_Section):
     max_wait_s: float = Field(default=120.0, ge=0)  # total wait on rate limits and retries
     # who mochi posts as when the token cannot read /user: the Actions token's bot, or an App's
     bot_login: str = "github-actions[bot]"
+    # the check run's conclusion when the model pass failed and no finding reached fail_on
+    check_on_model_failure: Literal["neutral", "failure"] = "neutral"
 
 
 class GitLabSettings(_Section):

@@ -256,8 +256,17 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
     report = PublishReport()
     poster = change.publisher(report)
     poster.start()
+    published: list[Review] = []  # the review as published, when it differs from the pipeline's
 
     def publish(review: Review, diff: Diff) -> None:
+        if review.llm_error is not None:
+            # said wherever the review is read: the check, the summary, the files
+            notice = (
+                f"The model pass did not run ({review.llm_error}); only the built-in checks "
+                "reviewed this change."
+            )
+            review = review.model_copy(update={"notices": (*review.notices, notice)})
+            published.append(review)
         # the files first: whatever happens to posting, the findings are written somewhere
         deps.log.section("Sonar-Mochi: publishing")
         for output in deps.outputs:
@@ -302,7 +311,8 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
             deps.recorder.posted(fingerprint, comment_id=comment_id, url=url)
     for note in report.notes:
         deps.progress(note)
-    result = HostedResult(outcome.review, outcome.diff, report, outcome.provider_error)
+    review = published[-1] if published else outcome.review
+    result = HostedResult(review, outcome.diff, report, outcome.provider_error)
     for finish in deps.finishers:
         finish(result, settings)
     return result

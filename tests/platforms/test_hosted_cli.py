@@ -325,3 +325,51 @@ def tmp_event(repo: Path, base: str, head: str) -> Path:
     path = repo.parent / "event.json"
     path.write_text(json.dumps(event))
     return path
+
+
+def _actions_env(gh: FakeGitHub, repo: GitRepo, base: str, head: str, **extra: str) -> dict[str, str]:
+    event = tmp_event(repo.path, base, head)
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_EVENT_NAME": "pull_request",
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_REPOSITORY": REPO,
+        "GITHUB_WORKSPACE": str(repo.path),
+        "GITHUB_TOKEN": "ghs_x",
+        "GITHUB_API_URL": gh.url,
+        "RUNNER_TEMP": str(event.parent),
+        **extra,
+    }
+
+
+def test_a_failed_model_pass_is_a_neutral_check_says_so_and_does_not_mark_the_commits_reviewed(
+    shop: tuple[GitRepo, str, str],
+) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh, FakeOllama.start() as ollama:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        for _ in range(10):
+            ollama.enqueue_error("chat", 500, "model runner crashed")
+        env = _actions_env(
+            gh, repo, base, head, OLLAMA_HOST=ollama.url, MOCHI_PROVIDER="ollama", MOCHI_MAX_RETRIES="0"
+        )
+        failed = run(env, "ci", cwd=repo.path)
+        (check,) = gh.check_runs.values()
+        (summary,) = gh.issue_comments
+        inline = [c["path"] for c in gh.review_comments]
+    assert failed.exit_code == 3, failed.output  # the model failed: an error, after posting
+    assert check["status"] == "completed" and check["conclusion"] == "neutral"
+    assert "model pass did not run" in summary["body"]
+    assert "head=" not in summary["body"]  # these commits still need the model's review
+    assert inline == ["src/main/java/com/acme/shop/OrderService.java"]  # the built-in finding
+
+
+def test_a_failed_review_post_does_not_mark_the_commits_reviewed(shop: tuple[GitRepo, str, str]) -> None:
+    repo, base, head = shop
+    with FakeGitHub.start(repo.path, REPO) as gh:
+        gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+        gh.enqueue("pulls/create-review", Reply(403, {"message": "Resource not accessible by integration"}))
+        result = run(_actions_env(gh, repo, base, head), "ci", cwd=repo.path)
+        (summary,) = gh.issue_comments
+    assert result.exit_code == 6, result.output
+    assert "head=" not in summary["body"] and "System.out" in summary["body"]

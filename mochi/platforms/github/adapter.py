@@ -223,8 +223,13 @@ class GitHubPush:
 
 
 def conclusion(review: Review, settings: Settings) -> Conclusion:
-    """The check run's conclusion: failure at or above fail_on."""
-    return "failure" if fails(review, settings) else "success"
+    """The check run's conclusion: failure at or above fail_on; without the model pass, neutral
+    (or `check_on_model_failure`), never a green check for a review that did not happen."""
+    if fails(review, settings):
+        return "failure"
+    if review.llm_error is not None:
+        return settings.github.check_on_model_failure
+    return "success"
 
 
 class CheckPublisher:
@@ -277,11 +282,12 @@ class PullRequestPublisher(CheckPublisher):
     def publish(self, review: Review, diff: Diff) -> None:
         """Review and summary (unless post_review is off), then the check run."""
         if self.ctx.settings.github.post_review:
-            self._post_review(review)
-            self.report.attempt("summary comment", lambda: self._post_summary(review))
+            posted = self._post_review(review)
+            self.report.attempt("summary comment", lambda: self._post_summary(review, complete=posted))
         super().publish(review, diff)
 
-    def _post_review(self, review: Review) -> None:
+    def _post_review(self, review: Review) -> bool:
+        """Post the new findings; False when they could not all be posted."""
         ctx, pull = self.ctx, self.pull
         assert self.state is not None and self.plan is not None
         settings = ctx.settings
@@ -303,11 +309,11 @@ class PullRequestPublisher(CheckPublisher):
             )
         if rplan.empty:
             ctx.progress("no new findings to post")
-            return
+            return True
         if ctx.dry_run:
             ctx.stdout.write("----- would post this review -----\n")
             ctx.stdout.write(json.dumps(rplan.payload(), indent=2, ensure_ascii=False) + "\n")
-            return
+            return True
 
         def post() -> None:
             result = gh_review.post_review(ctx.client, ctx.repo, pull.number, rplan)
@@ -317,7 +323,7 @@ class PullRequestPublisher(CheckPublisher):
                 ctx.actions.warning("GitHub refused the inline comments; they are in the review body instead")
             self._where_posted(result)
 
-        self.report.attempt("review", post)
+        return self.report.attempt("review", post)
 
     def _where_posted(self, result: gh_review.PostedReview) -> None:
         """Where each finding was posted, for the record (a failure to read it back costs a warning)."""
@@ -329,11 +335,14 @@ class PullRequestPublisher(CheckPublisher):
         for fingerprint, (comment_id, url) in where.items():
             self.report.posted[fingerprint] = (str(comment_id), url or None)
 
-    def _post_summary(self, review: Review) -> None:
+    def _post_summary(self, review: Review, *, complete: bool) -> None:
         ctx, pull = self.ctx, self.pull
         assert self.state is not None and self.plan is not None
         native: gh_state.PullRequestState = self.state.native
-        body = summary_body(review, head_sha=pull.head_sha, scope=f"Sonar-Mochi reviewed {self.plan.scope}.")
+        # the head the next push is reviewed from moves on only when these commits were really
+        # reviewed: the model ran (or none was asked for) and every finding was posted
+        head = pull.head_sha if complete and review.llm_error is None else self.state.last_reviewed
+        body = summary_body(review, head_sha=head, scope=f"Sonar-Mochi reviewed {self.plan.scope}.")
         if ctx.dry_run:
             action = "update" if native.summary_comment_id else "create"
             ctx.stdout.write(f"----- would {action} the summary comment -----\n{body}")

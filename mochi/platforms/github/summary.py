@@ -25,7 +25,7 @@ class PostedSummary:
     created: bool
 
 
-def summary_body(review: Review, *, head_sha: str, scope: str = "") -> str:
+def summary_body(review: Review, *, head_sha: str | None, scope: str = "") -> str:
     """The comment's Markdown, marker first; `scope` says what this run looked at."""
     report = render_markdown(review)
     parts = [summary_marker(head_sha), report.rstrip("\n")]

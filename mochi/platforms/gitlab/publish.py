@@ -123,8 +123,9 @@ class GitLabMergeRequest:
                 report.unanchored.append(finding)
         if drafts and (report.posted or state.draft_fingerprints):
             self.client.post(f"{self.path}/draft_notes/bulk_publish")
+        # the next pipeline reviews from here only when the model ran (or none was asked for)
         body = (
-            summary_marker(version.head_sha)
+            summary_marker(version.head_sha if review.llm_error is None else state.reviewed_head)
             + "\n"
             + summary_body(
                 review,
