@@ -66,11 +66,7 @@ def normalize_path(path: str, diff: Diff) -> str | None:
     Accepts "a/" or "b/" prefixes, "./", a leading "/", backslashes, a file's old name after a
     rename, a unique suffix of a changed path ("App.java") and an absolute path ending in one.
     """
-    names: dict[str, str] = {}
-    for f in diff.files:
-        names.setdefault(f.path, f.path)
-        if f.old_path:
-            names.setdefault(f.old_path, f.path)
+    names = diff.names()
     raw = path.strip().strip("`'\"").replace("\\", "/")
     bare = re.sub(r"^(\./|/)+", "", raw)
     candidates = [raw, bare] + ([bare[2:]] if bare[:2] in ("a/", "b/") else [])
@@ -80,8 +76,10 @@ def normalize_path(path: str, diff: Diff) -> str | None:
     for tail in candidates[1:]:
         if not tail:
             continue
+        # either name ends with the other, so both end with the same last component
+        same_base = diff.names_named(tail.rsplit("/", 1)[-1])
         matches = {
-            new for name, new in names.items() if name.endswith("/" + tail) or tail.endswith("/" + name)
+            names[name] for name in same_base if name.endswith("/" + tail) or tail.endswith("/" + name)
         }
         if len(matches) == 1:
             return matches.pop()

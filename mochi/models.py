@@ -6,11 +6,12 @@ pydantic objects; nothing here does I/O.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class Frozen(BaseModel):
@@ -124,16 +125,55 @@ class SkippedFile(Frozen):
 class Diff(Frozen):
     files: tuple[FileDiff, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
+    # path -> file and (old or new) name -> path, built once for these `files` (a copy with other
+    # files rebuilds them): a lookup per finding must not scan 50,000 files
+    _index: _DiffIndex | None = PrivateAttr(default=None)
+
+    def _indexes(self) -> _DiffIndex:
+        index = self._index
+        if index is None or index.of != id(self.files):
+            index = _DiffIndex.build(self.files)
+            self._index = index
+        return index
 
     def file(self, path: str) -> FileDiff | None:
-        for f in self.files:
-            if f.path == path:
-                return f
-        return None
+        """The changed file at `path` (its new path)."""
+        return self._indexes().by_path.get(path)
+
+    def names(self) -> dict[str, str]:
+        """Every changed file's path, and the old path of a renamed one, to its new path."""
+        return self._indexes().names
+
+    def names_named(self, basename: str) -> list[str]:
+        """The names (as in `names()`) whose last component is `basename`."""
+        return self._indexes().by_basename.get(basename, [])
 
     @property
     def lines_changed(self) -> int:
         return sum(f.lines_changed for f in self.files)
+
+
+@dataclass
+class _DiffIndex:
+    of: int  # id() of the files tuple it indexes
+    by_path: dict[str, FileDiff]
+    names: dict[str, str]
+    by_basename: dict[str, list[str]]
+
+    @classmethod
+    def build(cls, files: tuple[FileDiff, ...]) -> _DiffIndex:
+        by_path: dict[str, FileDiff] = {}
+        names: dict[str, str] = {}
+        for f in files:
+            by_path.setdefault(f.path, f)
+            names.setdefault(f.path, f.path)
+        for f in files:
+            if f.old_path:
+                names.setdefault(f.old_path, f.path)
+        by_basename: dict[str, list[str]] = {}
+        for name in names:
+            by_basename.setdefault(name.rsplit("/", 1)[-1], []).append(name)
+        return cls(id(files), by_path, names, by_basename)
 
 
 # --------------------------------------------------------------------------- context
