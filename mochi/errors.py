@@ -31,6 +31,9 @@ class MochiError(Exception):
     exit_code = 2
 
     def __init__(self, message: str) -> None:
+        from mochi.urls import mask_credentials  # a password inside a URL never reaches a message
+
+        message = mask_credentials(message)
         super().__init__(message)
         self.message = message
 

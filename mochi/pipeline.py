@@ -193,6 +193,9 @@ def run(
         duration_s=round(time.monotonic() - started, 3),
         findings_dropped=dropped,
     )
+    from mochi.urls import mask_credentials  # notices are posted on pull requests
+
+    notices = [mask_credentials(n) for n in notices]
     review = Review(
         target=target,
         findings=tuple(found),

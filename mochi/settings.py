@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 
 from mochi.errors import ConfigError
 from mochi.models import PathInstruction, Severity
+from mochi.urls import mask_credentials
 
 CONFIG_FILE = ".mochi.toml"
 
@@ -393,7 +394,11 @@ def masked(settings: Settings) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for flat, (section, name) in FLAT.items():
         value = dump[name] if section is None else dump[section][name]
-        data[flat] = ("********" if value is not None else None) if flat in SECRET_FIELDS else value
+        if flat in SECRET_FIELDS:
+            value = "********" if value is not None else None
+        elif isinstance(value, str):
+            value = mask_credentials(value)  # https://user:password@jira... shows the host only
+        data[flat] = value
     data["provider"] = settings.effective_provider
     data["model"] = settings.effective_model
     return data

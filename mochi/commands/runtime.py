@@ -20,12 +20,24 @@ def setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("mochi: %(levelname)s: %(message)s"))
+    handler.addFilter(_mask_urls)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # third-party clients log request lines (and sometimes headers) at INFO/DEBUG
     for noisy in ("httpx", "httpcore", "openai", "anthropic", "urllib3"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
+
+
+def _mask_urls(record: logging.LogRecord) -> bool:
+    """No password inside a URL in a log line (a library's message, a warning with a URL)."""
+    from mochi.urls import mask_credentials
+
+    message = record.getMessage()
+    masked = mask_credentials(message)
+    if masked != message:
+        record.msg, record.args = masked, None
+    return True
 
 
 @contextmanager
@@ -42,8 +54,10 @@ def errors() -> Iterator[None]:
 
 
 def progress(message: str) -> None:
-    """A progress line on stderr."""
-    sys.stderr.write(f"mochi: {message}\n")
+    """A progress line on stderr (no password inside a URL)."""
+    from mochi.urls import mask_credentials
+
+    sys.stderr.write(f"mochi: {mask_credentials(message)}\n")
     sys.stderr.flush()
 
 
