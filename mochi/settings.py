@@ -7,6 +7,7 @@ pieces it needs) as arguments and never reads the environment itself.
 from __future__ import annotations
 
 import difflib
+import logging
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -17,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from mochi.errors import ConfigError
 from mochi.models import PathInstruction, Severity
 from mochi.urls import mask_credentials
+
+logger = logging.getLogger(__name__)
 
 CONFIG_FILE = ".mochi.toml"
 
@@ -327,16 +330,59 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+# Settings that say where credentials, code and outputs go. In CI the checked-out `.mochi.toml` is
+# the change's own: it may tune the review's content, never these (the environment, the action's
+# inputs, the stored configuration or, under pull_request_target, the base branch's file may).
+LOCATION_KEYS = frozenset(
+    {
+        "provider",
+        "model",
+        "fallback",
+        "ollama_host",
+        "openai_base_url",
+        "anthropic_base_url",
+        "azure_openai_endpoint",
+        "azure_openai_api_version",
+        "jira_url",
+        "jira_email",
+        "github_bot_login",
+        "codequality_report",
+        "junit_report",
+        "record",
+        "data_dir",
+    }
+)
+
+
 def load(
     environ: Mapping[str, str],
     flags: Mapping[str, Any] | None = None,
     config_path: Path | None = None,
+    *,
+    trust_file: bool = True,
 ) -> tuple[Settings, dict[str, str]]:
-    """Build the Settings and, for each value that is not a default, where it came from."""
+    """Build the Settings and, for each value that is not a default, where it came from.
+
+    `trust_file` False (a change's own checkout in CI): the file's LOCATION_KEYS are ignored, with
+    a warning that says where to set them instead.
+    """
     values: dict[str, Any] = {}
     origin: dict[str, str] = {}
     if config_path is not None and config_path.is_file():
-        for key, value in read_config_file(config_path).items():
+        content = read_config_file(config_path)
+        ignored = sorted(k for k in content if k in LOCATION_KEYS) if not trust_file else []
+        if ignored:
+            logger.warning(
+                "%s: ignoring %s: in CI the change's own %s may tune the review but not say where "
+                "credentials, code or reports go; set %s in the environment or the action's inputs",
+                config_path.name,
+                ", ".join(ignored),
+                CONFIG_FILE,
+                "it" if len(ignored) == 1 else "them",
+            )
+        for key, value in content.items():
+            if key in ignored:
+                continue
             values[key] = tuple(value) if key in _TUPLE_FIELDS and isinstance(value, list) else value
             origin[key] = str(config_path.name)
     for field in FLAT:

@@ -41,11 +41,19 @@ def _flags(params: Mapping[str, Any]) -> dict[str, Any]:
     return {k: params.get(k) for k in SETTING_FLAGS}
 
 
-def _compose(environ: Mapping[str, str], params: Mapping[str, Any], workspace: str | None) -> Composed:
-    """The CI job's checkout (its workspace variable, else the current directory), settings and record."""
+def _compose(
+    environ: Mapping[str, str], params: Mapping[str, Any], workspace: str | None, *, read_file: bool = True
+) -> Composed:
+    """The CI job's checkout (its workspace variable, else the current directory), settings and record.
+
+    The checkout's `.mochi.toml` is the change's own: it tunes the review, but where credentials,
+    code and reports go comes from the environment, the inputs or the stored configuration.
+    """
     git, root = repository_root(Path(workspace) if workspace else None)
     dry_run = bool(params.get("dry_run"))
-    return compose(environ, _flags(params), git=git, root=root, in_ci=True, dry_run=dry_run)
+    return compose(
+        environ, _flags(params), git=git, root=root, in_ci=True, dry_run=dry_run, read_file=read_file
+    )
 
 
 # --------------------------------------------------------------------------- GitHub
@@ -118,7 +126,9 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
             "payloads as UTF-8 JSON; check GITHUB_EVENT_PATH"
         ) from None
     payload = load_payload(text, source=str(path))
-    composed = _compose(environ, params, environ.get("GITHUB_WORKSPACE"))
+    # pull_request_target: the settings come from the base branch's file, below, never the checkout's
+    target_event = name == "pull_request_target"
+    composed = _compose(environ, params, environ.get("GITHUB_WORKSPACE"), read_file=not target_event)
     settings = composed.settings
     log, actions = workflow_log(environ)
     event = parse_event(name, payload, review_drafts=settings.github.review_drafts)
@@ -138,7 +148,10 @@ def github_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: S
         )
         # the base's .mochi.toml (when it has one) in place of the checkout's
         flags = _flags(params)
-        settings = compose(environ, flags, git=composed.git, root=trusted, in_ci=True, record=False).settings
+        base = compose(
+            environ, flags, git=composed.git, root=trusted, in_ci=True, record=False, trust_file=True
+        )
+        settings = base.settings
         composed.settings = settings
         templates_root = trusted
     ctx = composed.github(client, repo, actions, check_run=True, trusted_base=templates_root is not None)

@@ -60,13 +60,16 @@ def load_settings(
     flags: Mapping[str, Any],
     root: Path,
     config_path: Path | None = None,
+    *,
+    trust_file: bool = True,
 ) -> tuple[Settings, dict[str, str]]:
-    """The Settings and where each value came from; `config_path` (--config) must exist."""
+    """The Settings and where each value came from; `config_path` (--config) must exist.
+    `trust_file` False: the file is a change's own (see mochi.settings.LOCATION_KEYS)."""
     from mochi.settings import CONFIG_FILE, load
 
     if config_path is not None and not config_path.is_file():
         raise UsageError(f"--config {config_path}: no such file")
-    return load(environ, flags, config_path or root / CONFIG_FILE)
+    return load(environ, flags, config_path or root / CONFIG_FILE, trust_file=trust_file)
 
 
 def workflow_log(environ: Mapping[str, str]) -> tuple[WorkflowLog, Actions | None]:
@@ -188,16 +191,26 @@ def compose(
     record: bool = True,
     dry_run: bool = False,
     resume_id: int | None = None,
+    trust_file: bool | None = None,
+    read_file: bool = True,
 ) -> Composed:
     """Settings from every layer, then the record's contributions (see mochi.store.session): once.
 
     `in_ci` (default: from the environment) keeps the record off in CI without a database URL;
-    `record` False reads the stored default model and templates but records nothing.
+    `record` False reads the stored default model and templates but records nothing. `trust_file`
+    (default: outside CI) honours the `.mochi.toml`'s LOCATION_KEYS: in CI it is the change's own;
+    `read_file` False reads none (pull_request_target reads the base branch's instead).
     """
     from mochi.store.session import open_for_review
 
-    settings, origin = load_settings(environ, flags, root, config_path)
     ci = _in_ci(environ) if in_ci is None else in_ci
+    trusted = (not ci) if trust_file is None else trust_file
+    if read_file:
+        settings, origin = load_settings(environ, flags, root, config_path, trust_file=trusted)
+    else:
+        from mochi.settings import load
+
+        settings, origin = load(environ, flags, None)
     store = open_for_review(settings, origin, in_ci=ci, record=record and not dry_run, resume_id=resume_id)
     return Composed(
         settings=store.settings,

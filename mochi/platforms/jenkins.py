@@ -12,22 +12,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mochi.errors import ConfigError
 from mochi.events.jenkins import JenkinsChange
 from mochi.platforms.hosted import Output
-from mochi.platforms.outputs import report_file
+from mochi.platforms.outputs import in_workspace, report_file
 from mochi.settings import Settings
 
 
 def junit_output(settings: Settings, root: Path) -> list[Output]:
     """The JUnit report, when `junit_report` names a file inside the workspace."""
     name = settings.junit_report
-    if not name:
-        return []
-    path = (root / name).resolve()
-    if not path.is_relative_to(root.resolve()):
-        raise ConfigError(f"junit_report = {name!r} is outside the workspace {root}: give a path inside it")
-    return [report_file("junit", path)]
+    return [report_file("junit", in_workspace(root, name, "junit_report"))] if name else []
 
 
 def head_note(change: JenkinsChange) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import IO
 
+from mochi.errors import ConfigError
 from mochi.models import Diff, Review
 from mochi.platforms.hosted import Output, PublishReport
 from mochi.publish.files import render, write_output
@@ -40,11 +41,20 @@ def log_copy(stream: IO[str], fmt: str) -> Output:
     return write
 
 
+def in_workspace(root: Path, name: str, key: str) -> Path:
+    """`root / name`, refused when it leaves the workspace (an absolute path, `..`, a symlink out)."""
+    path = (root / name).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ConfigError(f"{key} = {name!r} is outside the workspace {root}: give a path inside it")
+    return path
+
+
 def gitlab_outputs(settings: Settings, root: Path, stdout: IO[str], extra: list[Output]) -> list[Output]:
     """GitLab's: the Code Quality report (always, before anything is posted), `extra` files, and the
     review in the job's log."""
+    codequality = in_workspace(root, settings.gitlab.codequality_report, "codequality_report")
     return [
-        report_file("codequality", root / settings.gitlab.codequality_report),
+        report_file("codequality", codequality),
         *extra,
         log_copy(stdout, settings.format),
     ]
