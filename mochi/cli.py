@@ -77,6 +77,11 @@ class LazyGroup(click.Group):
 @click.version_option(__version__, "-V", "--version", prog_name="mochi")
 def main() -> None:
     """Sonar-Mochi: review code changes with an LLM and built-in checks."""
+    import os
+
+    from mochi.commands.runtime import guard_workflow_commands
+
+    guard_workflow_commands(os.environ)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -78,11 +78,12 @@ def workflow_log(environ: Mapping[str, str]) -> tuple[WorkflowLog, Actions | Non
 
     if environ.get("GITHUB_ACTIONS", "").lower() != "true":
         return PlainLog(progress), None
+    from mochi.commands.runtime import command_stream
     from mochi.platforms.github.actions import Actions
 
     output, summary = environ.get("GITHUB_OUTPUT"), environ.get("GITHUB_STEP_SUMMARY")
     actions = Actions(
-        sys.stdout,
+        command_stream(),
         output_path=Path(output) if output else None,
         summary_path=Path(summary) if summary else None,
     )

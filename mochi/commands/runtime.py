@@ -6,13 +6,58 @@ Kept apart from cli.py so the command modules need not import the CLI that regis
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import IO, Any
 
 import click
 
 from mochi.errors import MochiError
+
+# A line the Actions runner would take for a workflow command (`::add-mask::`, `::error::`): it
+# trims leading whitespace first. Model text, a server's error text or a repository's file printed
+# on its own line must never become one: a zero-width space (not whitespace to the runner) goes first.
+_COMMAND_LINE = re.compile(r"(^|\n)([ \t]*)(::)")
+
+
+class InertCommands:
+    """A text stream whose lines cannot start a GitHub Actions workflow command."""
+
+    def __init__(self, raw: IO[str]) -> None:
+        self.raw = raw
+        self._at_line_start = True
+
+    def write(self, text: str) -> int:
+        """Write `text`, defusing `::` at the start of every line."""
+        if self._at_line_start and text.lstrip(" \t").startswith("::"):
+            text = "\u200b" + text
+        out = _COMMAND_LINE.sub(lambda m: m.group(1) + m.group(2) + "\u200b::", text)
+        if text:
+            self._at_line_start = text.endswith("\n")
+        self.raw.write(out)
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def guard_workflow_commands(environ: Mapping[str, str]) -> None:
+    """Inside GitHub Actions, make stdout and stderr unable to emit a workflow command by accident;
+    mochi's own commands go to `command_stream()`."""
+    if environ.get("GITHUB_ACTIONS", "").lower() != "true":
+        return
+    if not isinstance(sys.stdout, InertCommands):
+        sys.stdout = InertCommands(sys.stdout)
+    if not isinstance(sys.stderr, InertCommands):
+        sys.stderr = InertCommands(sys.stderr)
+
+
+def command_stream() -> IO[str]:
+    """Where mochi writes its own workflow commands: stdout itself, not its guard."""
+    out: Any = sys.stdout
+    return out.raw if isinstance(out, InertCommands) else out
 
 
 def setup_logging(verbose: int) -> None:
