@@ -178,9 +178,11 @@ def _env_name(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper()
 
 
+# The name's parts are bounded: an unbounded `[...]*` before the alternation backtracks over the
+# whole line from every position (a 24,000-character line of `-` with "token" in it took 25 s).
 _SECRET_NAME = (
-    r"[A-Za-z0-9_.\-]*(?:secret|token|passw(?:or)?d|pwd|api[_\-]?key|apikey|access[_\-]?key|auth[_\-]?key|"
-    r"private[_\-]?key|client[_\-]?secret|credential)[A-Za-z0-9_]*"
+    r"[A-Za-z0-9_.\-]{0,64}(?:secret|token|passw(?:or)?d|pwd|api[_\-]?key|apikey|access[_\-]?key|"
+    r"auth[_\-]?key|private[_\-]?key|client[_\-]?secret|credential)[A-Za-z0-9_]{0,64}"
 )
 _SECRET_NEEDLES = (
     "secret",
