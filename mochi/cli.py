@@ -79,9 +79,10 @@ def main() -> None:
     """Sonar-Mochi: review code changes with an LLM and built-in checks."""
     import os
 
-    from mochi.commands.runtime import guard_workflow_commands
+    from mochi.commands.runtime import guard_workflow_commands, handle_sigterm
 
     guard_workflow_commands(os.environ)
+    handle_sigterm()
 
 
 if __name__ == "__main__":  # pragma: no cover

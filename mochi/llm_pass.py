@@ -265,7 +265,8 @@ def run_llm_pass(
             raise
 
     workers = max(1, min(concurrency, total))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mochi-llm") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mochi-llm")
+    try:
         futures: dict[Future[tuple[ModelAnswer, list[Completion]] | None], int] = {
             pool.submit(one, i): i for i in range(total)
         }
@@ -274,18 +275,24 @@ def run_llm_pass(
             for f in futures:
                 f.cancel()
         wait(futures)
-        for fut, i in futures.items():
-            if fut.cancelled():
-                continue
-            exc = fut.exception()
-            if isinstance(exc, ProviderError):
-                result.error = result.error or exc
-                continue
-            if exc is not None:
-                raise exc
-            value = fut.result()
-            if value is not None:
-                answers[i] = value
+    except BaseException:
+        # ^C or a cancelled job: do not wait minutes for the model calls in flight
+        failed.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    for fut, i in futures.items():
+        if fut.cancelled():
+            continue
+        exc = fut.exception()
+        if isinstance(exc, ProviderError):
+            result.error = result.error or exc
+            continue
+        if exc is not None:
+            raise exc
+        value = fut.result()
+        if value is not None:
+            answers[i] = value
     reviewed_paths: set[str] = set()
     for i in sorted(answers):
         answer, completions = answers[i]

@@ -6,6 +6,7 @@ Kept apart from cli.py so the command modules need not import the CLI that regis
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -60,6 +61,24 @@ def command_stream() -> IO[str]:
     return out.raw if isinstance(out, InertCommands) else out
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job): unwinds like ^C, so the check run is closed and the record
+    says FAILED before the process ends."""
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def handle_sigterm() -> None:
+    """Turn SIGTERM into Terminated in the main thread (GitHub and GitLab send it on cancel)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
+
+
 def setup_logging(verbose: int) -> None:
     """WARNING by default, INFO with -v, DEBUG with -vv; third-party request logs stay quiet."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
@@ -93,6 +112,12 @@ def errors() -> Iterator[None]:
     except MochiError as exc:
         click.echo(f"mochi: error: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except Terminated:
+        click.echo("mochi: stopped (SIGTERM): the check run and the record say so", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # a model call in flight in a worker thread would hold the exit for minutes
+        os._exit(143)
     except KeyboardInterrupt:
         click.echo("mochi: interrupted", err=True)
         sys.exit(130)

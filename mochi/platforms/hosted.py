@@ -304,6 +304,9 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
     except MochiError as exc:
         poster.abort(str(exc))
         raise
+    except BaseException as exc:  # ^C, a cancelled job (SIGTERM), a crash: close the check all the same
+        poster.abort("the review was interrupted" if isinstance(exc, KeyboardInterrupt) else repr(exc)[:500])
+        raise
     finally:
         deps.log.end_section()
     if deps.recorder is not None:
