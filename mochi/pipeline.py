@@ -128,6 +128,21 @@ def _merge_summaries(
     return Summary(overall_assessment="No issues found." if llm else "The built-in checks found no issues.")
 
 
+def _scrubbed(f: Finding, scrub: Callable[[str], str]) -> Finding:
+    suggestion = scrub(f.suggestion) if f.suggestion else f.suggestion
+    return f.model_copy(update={"message": scrub(f.message), "suggestion": suggestion})
+
+
+def _scrubbed_summary(s: Summary, scrub: Callable[[str], str]) -> Summary:
+    return s.model_copy(
+        update={
+            "overall_assessment": scrub(s.overall_assessment),
+            "key_concerns": tuple(scrub(c) for c in s.key_concerns),
+            "recommendations": tuple(scrub(r) for r in s.recommendations),
+        }
+    )
+
+
 def run(
     target: ReviewTarget,
     *,
@@ -140,6 +155,7 @@ def run(
     read_file: ReadFile = lambda _path: None,
     frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
     redactor: Redactor | None = None,
+    scrub: Callable[[str], str] | None = None,
     progress: Callable[[str], None] = lambda _msg: None,
     budget: Budget | None = None,
     concurrency: int = 1,
@@ -174,6 +190,10 @@ def run(
         budget = budget or build_budget(provider)
         llm = _llm_pass(provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency)
         notices += llm.notices
+        if scrub is not None:
+            # the model may echo a secret it saw (a description, a ticket): never post it back
+            llm.findings = [_scrubbed(f, scrub) for f in llm.findings]
+            llm.summaries = [_scrubbed_summary(s, scrub) for s in llm.summaries]
         raw += llm.findings
     found, dropped = findings_mod.finalize(raw, diff)
     if inline_only:

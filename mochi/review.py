@@ -175,6 +175,27 @@ def _checker(settings: Settings) -> Any:
     return BuiltinReviewer(settings.rules)
 
 
+def make_scrubber() -> Callable[[str], str]:
+    """Redact the secret-holding lines of a text (the model's answer) with the same detector."""
+    from mochi.diff.redact import redact_text
+
+    scanner = _secret_scanner()
+    return lambda text: redact_text(text, scanner)[0]
+
+
+def redact_target(target: ReviewTarget) -> ReviewTarget:
+    """The target with its title and description (written by others) redacted like the diff."""
+    if not (target.title or target.description):
+        return target
+    scrub = make_scrubber()
+    return target.model_copy(
+        update={
+            "title": scrub(target.title) if target.title else target.title,
+            "description": scrub(target.description) if target.description else target.description,
+        }
+    )
+
+
 def make_redactor() -> pipeline.Redactor:
     """Hide secrets from the model with the built-in secrets rules, whatever `builtin` says."""
     from mochi.diff.redact import redact_secrets
@@ -209,6 +230,7 @@ def execute(
     templates that replace the file templates of the same name.
     """
     specs = [parse_output_spec(spec) for spec in outputs]  # bad specs fail before any work
+    target = redact_target(target)
     read_changed, read_repo = make_readers(git, target)
     if recorder is not None:
         recorder.created(target, settings, repository=str(target.repo or root))
@@ -236,6 +258,7 @@ def execute(
             read_file=read_changed,
             frameworks_for=context.frameworks_for,
             redactor=make_redactor(),
+            scrub=make_scrubber(),
             progress=progress,
             budget=budget,
             concurrency=concurrency,
@@ -316,6 +339,7 @@ def review_selected(
     record when one is configured. `feedback` (earlier comments on the change) joins the
     repository's instructions so the model does not repeat or reopen them.
     """
+    target = redact_target(target)  # the PR's title and description are written by others
     builder = ContextBuilder(
         settings, read_repo, target=target, read_changed=read_changed,
         tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
@@ -345,6 +369,7 @@ def review_selected(
             read_file=read_changed,
             frameworks_for=builder.frameworks_for,
             redactor=make_redactor(),
+            scrub=make_scrubber(),
             progress=progress,
             budget=budget,
             concurrency=concurrency,

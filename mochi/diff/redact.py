@@ -60,6 +60,10 @@ def redact_secrets(diff: Diff, scanner: SecretScanner) -> tuple[Diff, int]:
         synthetic.append(synth)
         places[f.path] = where
     flagged: dict[str, set[tuple[int, int]]] = {}
+    for synth in synthetic:
+        # the body of a private key whose BEGIN line is outside the hunk (an edited key file)
+        for n in _key_body_lines(synth):
+            flagged.setdefault(synth.path, set()).add(places[synth.path][n - 1])
     for finding in scanner.review(Diff(files=tuple(synthetic)), lambda _path: None):
         if finding.line is None or finding.path not in places:
             continue
@@ -90,6 +94,32 @@ def redact_secrets(diff: Diff, scanner: SecretScanner) -> tuple[Diff, int]:
         files.append(f.model_copy(update={"hunks": hunks}))
     count = sum(len(m) for m in flagged.values())
     return diff.model_copy(update={"files": tuple(files)}), count
+
+
+_KEY_BODY = re.compile(r"^\s*[A-Za-z0-9+/]{64}\s*$")
+_KEY_TAIL = re.compile(r"^\s*[A-Za-z0-9+/]{1,64}={0,2}\s*$")
+
+
+def _key_body_lines(synth: FileDiff) -> list[int]:
+    """Line numbers of runs of 3 or more 64-character base64 lines (a PEM body) and the short line
+    that ends one: hidden even when the BEGIN line that names them is not in the diff. A public
+    certificate's body is hidden too, which costs the model nothing."""
+    out: list[int] = []
+    run: list[int] = []
+    for hunk in synth.hunks:
+        for line in hunk.lines:
+            assert line.new_no is not None
+            if _KEY_BODY.match(line.text):
+                run.append(line.new_no)
+                continue
+            if len(run) >= 3:
+                out += run
+                if _KEY_TAIL.match(line.text):
+                    out.append(line.new_no)
+            run = []
+    if len(run) >= 3:
+        out += run
+    return out
 
 
 def redact_text(text: str, scanner: SecretScanner, *, path: str = "context.md") -> tuple[str, int]:

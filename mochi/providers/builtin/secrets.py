@@ -104,6 +104,23 @@ _SLACK_WEBHOOK = re.compile(
 _JWT = re.compile(r"(eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*)")
 
 
+# scheme://user:password@host (a database, a broker, a registry): the password part is the secret
+_URL_CREDENTIALS = re.compile(
+    r"(?i)\b[a-z][a-z0-9+.\-]{1,20}://[^\s/@:\"'`]{1,64}:([^\s/@\"'`]{1,128})@[A-Za-z0-9\[]"
+)
+
+
+def _url_credentials(source: SourceFile, _: Options) -> Iterator[Hit]:
+    for line, match in source.added_matches(_URL_CREDENTIALS):
+        password = match.group(1)
+        if is_placeholder(password) or password.startswith(("$", "%", "{")):
+            continue
+        yield Hit(
+            line,
+            message=f"A URL carries a password (`{redact(password)}`) in the code. {_ROTATE}",
+        )
+
+
 def _github_token(source: SourceFile, _: Options) -> Iterator[Hit]:
     yield from _simple(source, _GITHUB_TOKEN, "The GitHub token", 1)
 
@@ -335,6 +352,14 @@ RULES = (
         _jwt,
         "A JSON Web Token is committed.",
         "Complete JWTs (eyJ....eyJ....signature): often a long-lived bearer credential copied from a tool.",
+        severity=Severity.HIGH,
+    ),
+    _rule(
+        "secrets.url-credentials",
+        _url_credentials,
+        "A URL with a password in it is committed.",
+        "scheme://user:password@host URLs (databases, brokers, registries, proxies). Placeholders "
+        "(${DB_PASSWORD}, <password>, changeme) are ignored.",
         severity=Severity.HIGH,
     ),
     _rule(

@@ -169,6 +169,13 @@ CASES = [
         (2,),
     ),
     Case(
+        "secrets.url-credentials",
+        "app/settings.py",
+        'DATABASE_URL = "postgresql://app@db.internal/app"\nBROKER = "amqp://${USER}:${PASSWORD}@mq/"\n',
+        'DATABASE_URL = "postgresql://app:Xk82-pq9Lm@db.internal:5432/app"\nBROKER = "amqp://${USER}:${PASSWORD}@mq/"\n',
+        (1,),
+    ),
+    Case(
         "secrets.config-password",
         "src/main/resources/application.properties",
         "spring.datasource.url=jdbc:postgresql://db/app\n",
