@@ -166,6 +166,9 @@ class Budget:
     window: int
     reserve: int  # tokens kept for the answer (max_output_tokens)
     count: TokenCounter
+    # per-run caps (max_llm_calls, max_prompt_tokens): a 50 MB pull request is 14 M tokens a push
+    max_calls: int | None = None
+    max_prompt_tokens: int | None = None
 
     @property
     def prompt_limit(self) -> int:
@@ -216,5 +219,11 @@ def for_settings(settings: Any, provider: object) -> tuple[Budget, int]:
         name, model, configured=settings.providers.context_window, probe=lambda: provider_window(provider)
     )
     reserve = min(settings.providers.max_output_tokens, window // 3)
-    budget = Budget(window=window, reserve=reserve, count=counter_for(name))
+    budget = Budget(
+        window=window,
+        reserve=reserve,
+        count=counter_for(name),
+        max_calls=settings.providers.max_llm_calls,
+        max_prompt_tokens=settings.providers.max_prompt_tokens,
+    )
     return budget, default_concurrency(name, settings.providers.max_concurrency)

@@ -64,6 +64,39 @@ class PromptPlan:
     notices: list[str] = field(default_factory=list)
 
 
+def cap_plan(plan: PromptPlan, budget: Budget) -> PromptPlan:
+    """Keep the prompts within the run's caps on model calls and prompt tokens; the files of the
+    others are reported as not reviewed by the model, with a notice that names the cap."""
+    kept = 0
+    tokens = 0
+    why = ""
+    for prompt in plan.prompts:
+        size = budget.count(prompt.system) + budget.count(prompt.user)
+        if budget.max_calls is not None and kept >= budget.max_calls:
+            why = f"max_llm_calls = {budget.max_calls:,}"
+            break
+        if budget.max_prompt_tokens is not None and tokens + size > budget.max_prompt_tokens:
+            why = f"max_prompt_tokens = {budget.max_prompt_tokens:,}"
+            break
+        kept += 1
+        tokens += size
+    if kept == len(plan.prompts):
+        return plan
+    left = [f for files in plan.files[kept:] for f in files]
+    reason = f"not sent to the model: the run's cap ({why}) was reached"
+    notice = (
+        f"{len(plan.prompts) - kept} of {len(plan.prompts)} prompts were not sent ({why}): the model did "
+        f"not review {len(left)} file(s); raise the cap to review them"
+    )
+    return PromptPlan(
+        prompts=plan.prompts[:kept],
+        files=plan.files[:kept],
+        context=plan.context,
+        truncated=[*plan.truncated, *(SkippedFile(path=f.path, reason=reason) for f in left)],
+        notices=[*plan.notices, notice],
+    )
+
+
 @dataclass
 class LLMResult:
     findings: list[Finding] = field(default_factory=list)

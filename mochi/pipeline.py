@@ -17,7 +17,7 @@ from mochi import findings as findings_mod
 from mochi.budget import Budget, context_window, counter_for, provider_window
 from mochi.compliance import complete_table
 from mochi.errors import ProviderError
-from mochi.llm_pass import LLMResult, merge_compliance, plan_prompts, run_llm_pass
+from mochi.llm_pass import LLMResult, cap_plan, merge_compliance, plan_prompts, run_llm_pass
 from mochi.models import (
     Anchor,
     Context,
@@ -94,7 +94,7 @@ def _llm_pass(
     concurrency: int,
 ) -> LLMResult:
     """Chunk the diff to the budget and ask the model about each chunk (see mochi.llm_pass)."""
-    plan = plan_prompts(diff, context, target, renderer, budget, frameworks_for)
+    plan = cap_plan(plan_prompts(diff, context, target, renderer, budget, frameworks_for), budget)
     if len(plan.prompts) > 1:
         progress(
             f"the change needs {len(plan.prompts)} prompts to fit {provider.model}'s "

@@ -68,6 +68,9 @@ class ProviderSettings(_Section):
     pull: bool = False
     context_window: int | None = Field(default=None, ge=2048)  # tokens; default: the model's
     max_concurrency: int | None = Field(default=None, ge=1)  # chunks at once; 1 Ollama, 4 hosted
+    # per-run caps: prompts past them are not sent, and the review says which files the model missed
+    max_llm_calls: int = Field(default=100, ge=1)
+    max_prompt_tokens: int = Field(default=1_000_000, ge=1000)
 
     @property
     def effective_provider(self) -> str:

@@ -70,3 +70,40 @@ def test_model_text_can_neither_forge_a_marker_nor_mention_anyone() -> None:
         assert "@octo/security-team" not in prose and "@alice" not in prose and "@bob" not in prose
     assert summary_head(bodies[3]) == "a" * 40 and is_summary(bodies[3])
     assert not is_summary(bodies[0])
+
+
+def test_the_runs_caps_on_model_calls_and_tokens_leave_the_rest_named() -> None:
+    from mochi import pipeline
+    from mochi.budget import Budget, counter_for
+    from mochi.diff.parse import parse_diff
+    from mochi.models import Context, Diff
+    from mochi.prompts.render import PromptRenderer
+    from tests.test_fake_provider import TARGET
+
+    body = "".join(f"+value_{i} = compute_something_long({i}, {i + 1}, {i + 2})\n" for i in range(120))
+    text = "".join(
+        f"diff --git a/{p} b/{p}\n--- a/{p}\n+++ b/{p}\n@@ -1 +1,121 @@\n a = 1\n{body}"
+        for p in ("svc/a.py", "svc/b.py", "svc/c.py")  # each fills most of a small window: 3 prompts
+    )
+    diff = Diff(files=tuple(parse_diff(text)))
+    for budget, cap in (
+        (Budget(window=6144, reserve=1024, count=counter_for("ollama"), max_calls=1), "max_llm_calls = 1"),
+        (
+            Budget(window=6144, reserve=1024, count=counter_for("ollama"), max_prompt_tokens=1),
+            "max_prompt_tokens = 1",
+        ),
+    ):
+        provider = FakeProvider([], then='{"comments": []}')
+        outcome = pipeline.run(
+            TARGET,
+            diff_source=lambda _t: diff,
+            context=lambda _d: Context(),
+            renderer=PromptRenderer(),
+            provider=provider,
+            budget=budget,
+        )
+        sent = 1 if "calls" in cap else 0
+        assert len(provider.prompts) == sent
+        assert len(outcome.review.truncated) == 3 - sent
+        assert all(cap in t.reason for t in outcome.review.truncated)
+        assert any(cap in n and "did not review" in n for n in outcome.review.notices)
