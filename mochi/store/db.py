@@ -25,6 +25,7 @@ DB_FILE = "mochi.db"
 # tests/store/test_migrations.py keeps it equal to Alembic's head.
 SCHEMA_REVISION = "0001"
 CONNECT_TIMEOUT_S = 5
+STATEMENT_TIMEOUT_MS = 15_000
 
 
 def default_data_dir() -> Path:
@@ -73,6 +74,16 @@ def make_engine(url: str) -> Engine:
     elif backend == "postgresql":
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
         connect_args["application_name"] = "mochi"
+        # a statement or a lock that takes longer is the server's problem, not the review's
+        connect_args["options"] = (
+            f"-c statement_timeout={STATEMENT_TIMEOUT_MS} -c lock_timeout={STATEMENT_TIMEOUT_MS}"
+        )
+        # a connection whose packets go unacknowledged (a dead host) is dropped instead of hanging
+        connect_args["tcp_user_timeout"] = STATEMENT_TIMEOUT_MS
+        connect_args["keepalives"] = 1
+        connect_args["keepalives_idle"] = 10
+        connect_args["keepalives_interval"] = 5
+        connect_args["keepalives_count"] = 3
     else:
         raise StoreError(
             f"unsupported database '{backend}' in {safe_url(url)}: mochi records reviews in "

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,14 +36,53 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# A database that stops answering mid-review (a dead host, a hung proxy) must not hold the review:
+# each write gets this long, in a thread, and then the review goes on without the record.
+RECORD_TIMEOUT_S = 20.0
+
+
+class RecordTimeoutError(Exception):
+    """The database did not answer in time."""
+
+
+def _bounded(action: Callable[[], T], timeout_s: float, what: str) -> T:
+    """`action()`, or RecordTimeoutError when it takes longer than `timeout_s` (it is left behind in
+    a daemon thread, which does not hold the process's exit)."""
+    result: list[T] = []
+    error: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(action())
+        except BaseException as exc:
+            error.append(exc)
+
+    worker = threading.Thread(target=run, name="mochi-record", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise RecordTimeoutError(f"no answer within {timeout_s:g} s to {what}")
+    if error:
+        raise error[0]
+    return result[0]
+
+
 class Recorder:
     """Writes one review's lifecycle to the database `engine` (see the module docstring).
 
     `resume_id` re-runs a recorded review in its own row (`mochi reviews retry`).
     """
 
-    def __init__(self, engine: Engine, *, resume_id: int | None = None, where: str = "the database") -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        resume_id: int | None = None,
+        where: str = "the database",
+        timeout_s: float = RECORD_TIMEOUT_S,
+    ) -> None:
         self._engine = engine
+        self._timeout_s = timeout_s
         self._where = where
         self.review_id: int | None = resume_id
         self._resume = resume_id is not None
@@ -142,7 +182,7 @@ class Recorder:
         if self._broken:
             return None
         try:
-            return action()
+            return _bounded(action, self._timeout_s, what)
         except Exception as exc:  # a record must never fail the review it records
             from mochi.store.db import describe
 

@@ -94,8 +94,15 @@ def open_for_review(
     warning, and the review goes on with the settings as given.
     """
     result = ReviewStore(settings=settings, origin=dict(origin))
+    from mochi.store.recorder import RECORD_TIMEOUT_S, _bounded
+
     try:
-        return _open_for_review(result, in_ci=in_ci, record=record, resume_id=resume_id)
+        # a database that hangs (not down: a dead host, a hung proxy) must not hold the review
+        return _bounded(
+            lambda: _open_for_review(result, in_ci=in_ci, record=record, resume_id=resume_id),
+            RECORD_TIMEOUT_S,
+            "open the review record",
+        )
     except Exception as exc:
         logger.warning("the review record is not available (%s); the review goes on without it", exc)
         return ReviewStore(settings=settings, origin=dict(origin))
