@@ -30,9 +30,12 @@ and `diff` (the formatted diff, see `format_file_diff`). An undefined variable i
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
+import threading
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +48,7 @@ from jinja2 import (
     Template,
     TemplateNotFound,
 )
-from jinja2.exceptions import TemplateSyntaxError
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
 from mochi.context.frameworks import framework_applies, ordered
@@ -114,6 +117,60 @@ class _ConfinedLoader(FileSystemLoader):
         return source, filename, uptodate
 
 
+# A repository's template is code from whoever wrote the change: nested loops over huge ranges, or
+# a string multiplied a billion times, must cost a clear error, not the job's time or memory.
+RENDER_TIMEOUT_S = 5.0
+MAX_PRODUCT_CHARS = 1_000_000
+
+
+class TemplateTooSlowError(Exception):
+    """A template took longer than RENDER_TIMEOUT_S to render."""
+
+    def __str__(self) -> str:
+        return f"it took longer than {RENDER_TIMEOUT_S:g} s to render (a loop too large?)"
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float) -> Iterator[None]:
+    """Interrupt the block after `seconds` (SIGALRM: main thread on POSIX only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise TemplateTooSlowError()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with `*` and `**` that refuse to build huge values."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """`left * right` or `left ** right`, refused when the result would be huge."""
+        if operator == "**":
+            if isinstance(right, int) and isinstance(left, int) and abs(right) > 64:
+                raise SecurityError(f"{left} ** {right} is too large for a prompt template")
+            return left**right
+        if isinstance(left, str | list | tuple) and isinstance(right, int):
+            size = len(left) * right
+        elif isinstance(right, str | list | tuple) and isinstance(left, int):
+            size = len(right) * left
+        else:
+            size = 0
+        if size > MAX_PRODUCT_CHARS:
+            raise SecurityError(f"a value of {size:,} items is too large for a prompt template")
+        return left * right
+
+
 class PromptRenderer:
     """Builds `Prompt`s from the packaged templates and a repository's `.mochi/prompts/`."""
 
@@ -134,7 +191,7 @@ class PromptRenderer:
         if stored:
             loaders.insert(0, DictLoader(dict(stored)))
         # The sandbox: a repository's templates come from whoever wrote the change.
-        self._env = SandboxedEnvironment(
+        self._env = _BoundedSandbox(
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
             autoescape=False,
@@ -270,7 +327,8 @@ class PromptRenderer:
 
     def _run(self, template: Template, variables: Mapping[str, Any]) -> str:
         try:
-            return template.render(variables)
+            with _time_limit(RENDER_TIMEOUT_S):
+                return template.render(variables)
         except TemplateSyntaxError as exc:  # from an {% include %}
             raise self._syntax_error(exc) from exc
         except Exception as exc:  # a template is user code: any failure is a configuration error

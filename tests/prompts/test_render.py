@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -240,3 +241,19 @@ def test_missing_overrides_directory_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         PromptRenderer(tmp_path / "nope")
     assert PromptRenderer.for_repository(tmp_path).overrides_dir is None
+
+
+def test_a_template_that_would_render_forever_or_explode_is_a_config_error(tmp_path: Path) -> None:
+    """A repository's template is code from whoever wrote the change."""
+    write(
+        tmp_path,
+        "extra.md.j2",
+        "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+    )
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match="longer than 5 s to render"):
+        PromptRenderer(tmp_path).render([java_change()], Context(), TARGET)
+    assert time.monotonic() - started < 30
+    write(tmp_path, "extra.md.j2", "{{ 'x' * 1000000000 }}{{ 9 ** 99999999 }}")
+    with pytest.raises(ConfigError, match="too large for a prompt template"):
+        PromptRenderer(tmp_path).render([java_change()], Context(), TARGET)
