@@ -63,6 +63,8 @@ _GENERATED_MARKERS = re.compile(
 _MARKER_LINES = 10  # how far from the top a generated marker is looked for
 _MINIFIED_NAMES = re.compile(r"\.min\.(js|mjs|cjs|css)$")
 _MINIFIED_AVG_LINE = 1000  # average added-line length above which a file is taken as minified
+# one line this long is a bundle or data, whatever short lines pad it out (no person writes it)
+_MINIFIED_MAX_LINE = 20_000
 SUBMODULE_MODE = "160000"
 
 
@@ -235,5 +237,5 @@ def _has_generated_marker(f: FileDiff) -> bool:
 def _is_minified(f: FileDiff) -> bool:
     if _MINIFIED_NAMES.search(f.path.lower()):
         return True
-    added = [ln for h in f.hunks for ln in h.lines if ln.kind is LineKind.ADDED]
-    return bool(added) and sum(len(ln.text) for ln in added) / len(added) > _MINIFIED_AVG_LINE
+    added = [len(ln.text) for h in f.hunks for ln in h.lines if ln.kind is LineKind.ADDED]
+    return bool(added) and (max(added) > _MINIFIED_MAX_LINE or sum(added) / len(added) > _MINIFIED_AVG_LINE)

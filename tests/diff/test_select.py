@@ -235,3 +235,14 @@ def test_detect_language(path: str, language: str | None) -> None:
 def test_is_jsx() -> None:
     assert is_jsx("ui/Button.tsx") and is_jsx("ui/Button.JSX")
     assert not is_jsx("ui/button.ts") and not is_jsx("ui/button.js")
+
+
+def test_one_huge_line_padded_with_short_ones_is_still_minified() -> None:
+    from mochi.diff.parse import parse_diff
+    from mochi.diff.select import select_files
+
+    body = "+x\n" * 200 + "+" + "a=1;" * 10_000 + "\n"
+    head = "diff --git a/web/app.js b/web/app.js\n--- a/web/app.js\n+++ b/web/app.js\n"
+    text = f"{head}@@ -1 +1,202 @@\n x\n{body}"
+    diff = select_files(list(parse_diff(text)), include=(), exclude=(), attributes=None, max_file_lines=3000)
+    assert [(s.path, s.reason) for s in diff.skipped] == [("web/app.js", "minified")]
