@@ -127,12 +127,13 @@ class GitHubPullRequest:
     def __init__(self, ctx: GitHubContext, pull: PullRequest) -> None:
         self.ctx = ctx
         self.pull = pull
+        self.me: gh_state.Identity | None = None
         self.label = f"pull request {ctx.repo}#{pull.number}"
 
     def load_state(self) -> ChangeState:
         """Mochi's identity, the PR's comments and threads, the posted fingerprints, the summary."""
         ctx, pull = self.ctx, self.pull
-        me = gh_state.identity(ctx.client, bot_login=ctx.settings.github.bot_login)
+        me = self.me = gh_state.identity(ctx.client, bot_login=ctx.settings.github.bot_login)
         native = gh_state.load_pr_state(ctx.client, ctx.repo, pull.number, me)
         target = ReviewTarget(
             kind=TargetKind.PULL_REQUEST,
@@ -178,7 +179,17 @@ class GitHubPullRequest:
 
     def publisher(self, report: PublishReport) -> HostPublisher:
         """The review, the sticky summary comment and the check run."""
-        return PullRequestPublisher(self.ctx, self.pull, report)
+        return PullRequestPublisher(self.ctx, self.pull, report, reload=self.reload_state)
+
+    def reload_state(self) -> gh_state.PullRequestState | None:
+        """What is on the PR now: another run on it (two pushes in a row) may have posted meanwhile."""
+        if self.me is None:
+            return None
+        try:
+            return gh_state.load_pr_state(self.ctx.client, self.ctx.repo, self.pull.number, self.me)
+        except GitHubAPIError as exc:
+            logger.warning("could not read the pull request again before posting (%s)", exc)
+            return None
 
 
 class GitHubPush:
@@ -269,11 +280,20 @@ class CheckPublisher:
 class PullRequestPublisher(CheckPublisher):
     """One review with the new findings, the sticky summary comment, and the check run."""
 
-    def __init__(self, ctx: GitHubContext, pull: PullRequest, report: PublishReport) -> None:
+    def __init__(
+        self,
+        ctx: GitHubContext,
+        pull: PullRequest,
+        report: PublishReport,
+        *,
+        reload: Callable[[], gh_state.PullRequestState | None] = lambda: None,
+    ) -> None:
         super().__init__(ctx, pull.head_sha, report)
         self.pull = pull
         self.state: ChangeState | None = None
         self.plan: DiffPlan | None = None
+        self._reload = reload
+        self._now: gh_state.PullRequestState | None = None  # the PR as read right before posting
 
     def prepare(self, state: ChangeState, plan: DiffPlan) -> None:
         """Remember the posted fingerprints, the whole diff and the summary comment."""
@@ -282,6 +302,8 @@ class PullRequestPublisher(CheckPublisher):
     def publish(self, review: Review, diff: Diff) -> None:
         """Review and summary (unless post_review is off), then the check run."""
         if self.ctx.settings.github.post_review:
+            # re-read what is on the PR: a run that started after this one may have posted already
+            self._now = None if self.ctx.dry_run else self._reload()
             posted = self._post_review(review)
             self.report.attempt("summary comment", lambda: self._post_summary(review, complete=posted))
         super().publish(review, diff)
@@ -299,7 +321,7 @@ class PullRequestPublisher(CheckPublisher):
         rplan = gh_review.plan_review(
             review,
             gh_review.PositionIndex(self.plan.full_files),
-            self.state.posted,
+            self.state.posted | (self._now.posted if self._now is not None else frozenset()),
             head_sha=pull.head_sha,
             event=event,
         )
@@ -339,6 +361,8 @@ class PullRequestPublisher(CheckPublisher):
         ctx, pull = self.ctx, self.pull
         assert self.state is not None and self.plan is not None
         native: gh_state.PullRequestState = self.state.native
+        if self._now is not None and self._now.summary_comment_id is not None:
+            native = self._now  # edit the summary another run created meanwhile, not a second one
         # the head the next push is reviewed from moves on only when these commits were really
         # reviewed: the model ran (or none was asked for) and every finding was posted
         head = pull.head_sha if complete and review.llm_error is None else self.state.last_reviewed
