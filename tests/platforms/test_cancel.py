@@ -20,14 +20,20 @@ from tests.platforms.test_hosted_cli import REPO, _actions_env
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.slow
-def test_sigterm_mid_review_closes_the_check_run_and_marks_the_record_failed(tmp_path: Path) -> None:
+def _divide(tmp_path: Path) -> tuple[GitRepo, str, str]:
+    """A pull request that turns `return a` into `return a / b`."""
     repo = GitRepo(tmp_path / "app")
     repo.write("src/calc.py", "def ratio(a, b):\n    return a\n")
     base = repo.commit("base")
     repo.run("checkout", "-q", "-b", "feature")
     repo.write("src/calc.py", "def ratio(a, b):\n    return a / b\n")
     head = repo.commit("divide")
+    return repo, base, head
+
+
+@pytest.mark.slow
+def test_sigterm_mid_review_closes_the_check_run_and_marks_the_record_failed(tmp_path: Path) -> None:
+    repo, base, head = _divide(tmp_path)
     database = f"sqlite:///{tmp_path / 'record.db'}"
     with FakeGitHub.start(repo.path, REPO) as gh, FakeOllama.start() as ollama:
         gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
@@ -73,12 +79,7 @@ def test_sigterm_mid_review_closes_the_check_run_and_marks_the_record_failed(tmp
 @pytest.mark.slow
 def test_two_runs_on_one_pull_request_at_once_post_each_finding_and_the_summary_once(tmp_path: Path) -> None:
     """Two pushes in a row: the first run is still waiting for its model when the second posts."""
-    repo = GitRepo(tmp_path / "app")
-    repo.write("src/calc.py", "def ratio(a, b):\n    return a\n")
-    base = repo.commit("base")
-    repo.run("checkout", "-q", "-b", "feature")
-    repo.write("src/calc.py", "def ratio(a, b):\n    return a / b\n")
-    head = repo.commit("divide")
+    repo, base, head = _divide(tmp_path)
     answer = json.dumps(
         {
             "comments": [
