@@ -8,7 +8,7 @@ PostgreSQL never hold locks on each other's rows. Rows leave this module as plai
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -142,6 +142,34 @@ def fail_review(
         row.completed_at = utcnow()
         info = {"error": error, **(details or {})}
         session.add(HistoryRow(review_id=review_id, event="FAILED", status="FAILED", details=info))
+
+
+STALE_AFTER = timedelta(hours=6)  # no review runs this long: its process or its database went away
+
+
+def fail_stale_reviews(engine: Engine, *, older_than: timedelta = STALE_AFTER) -> int:
+    """IN_PROGRESS rows started more than `older_than` ago -> FAILED ("interrupted"); how many.
+
+    A review whose database dropped mid-way could not say it failed; the next review says it for it
+    (`mochi reviews retry` still runs it again).
+    """
+    cutoff = utcnow() - older_than
+    with Session(engine) as session, session.begin():
+        rows = session.scalars(
+            select(ReviewRow).where(ReviewRow.status == "IN_PROGRESS", ReviewRow.started_at < cutoff)
+        ).all()
+        hours = older_than.total_seconds() / 3600
+        error = (
+            f"interrupted: no result was recorded within {hours:g} hours (the run or its database went away)"
+        )
+        for row in rows:
+            row.status = "FAILED"
+            row.error = error
+            row.completed_at = utcnow()
+            session.add(
+                HistoryRow(review_id=row.id, event="FAILED", status="FAILED", details={"error": error})
+            )
+        return len(rows)
 
 
 def record_posted_comment(

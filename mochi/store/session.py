@@ -145,6 +145,12 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
         logger.warning("could not read the stored configuration from %s (%s)", where, describe(exc))
     if recording:
         from mochi.store.recorder import Recorder
+        from mochi.store.reviews import fail_stale_reviews
+
+        try:
+            fail_stale_reviews(engine)
+        except Exception as exc:  # tidying old rows must not cost this review its record
+            logger.info("could not close stale reviews in %s: %s", where, exc)
 
         result.recorder = Recorder(engine, resume_id=resume_id, where=where)
     return result

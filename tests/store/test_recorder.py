@@ -176,3 +176,29 @@ def test_an_unreachable_postgresql_is_a_store_error_naming_it_without_password()
         open_engine(url)
     assert "127.0.0.1" in str(info.value) and "s3cret" not in str(info.value)
     assert make_engine(url).url.password == "s3cret"  # only the message hides it
+
+
+def test_a_review_left_in_progress_by_a_dead_run_is_failed_by_the_next_one(db_url: str) -> None:
+    """Its database dropped mid-review, so it could not say FAILED: the next review says it."""
+    from mochi.settings import load
+    from mochi.store.session import open_for_review
+
+    engine = open_engine(db_url)
+    dead, alive = Recorder(engine), Recorder(engine)
+    for rec in (dead, alive):
+        rec.created(TARGET, Settings(), repository="/src/app")
+        rec.started()
+    with engine.begin() as conn:  # the dead one started seven hours ago
+        conn.execute(
+            text("UPDATE reviews SET started_at = started_at - INTERVAL '7 hours' WHERE id = :id")
+            if db_url.startswith("postgres")
+            else text("UPDATE reviews SET started_at = datetime(started_at, '-7 hours') WHERE id = :id"),
+            {"id": dead.review_id},
+        )
+    settings, origin = load({"MOCHI_DATABASE_URL": db_url}, {}, None)
+    store = open_for_review(settings, origin, in_ci=False, record=True)
+    assert store.recorder is not None
+    assert dead.review_id is not None and alive.review_id is not None
+    stale = reviews.get_review(engine, dead.review_id)
+    assert stale["status"] == "FAILED" and stale["error"].startswith("interrupted")
+    assert reviews.get_review(engine, alive.review_id)["status"] == "IN_PROGRESS"  # a review running now
