@@ -496,6 +496,12 @@ class FakeGitHub(FakeService):
         self.check_runs[rid] = run
         return Reply(201, {k: v for k, v in run.items() if k != "_annotations"})
 
+    def _checks_get(self, request: Request, args: dict[str, str]) -> Reply:
+        run = self.check_runs.get(int(args["check_run_id"]))
+        if run is None:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        return Reply(200, {k: v for k, v in run.items() if k != "_annotations"})
+
     def _checks_update(self, request: Request, args: dict[str, str]) -> Reply:
         run = self.check_runs.get(int(args["check_run_id"]))
         if run is None:

@@ -373,3 +373,17 @@ def test_a_failed_review_post_does_not_mark_the_commits_reviewed(shop: tuple[Git
         (summary,) = gh.issue_comments
     assert result.exit_code == 6, result.output
     assert "head=" not in summary["body"] and "System.out" in summary["body"]
+
+
+def test_a_502_on_completing_the_check_run_still_completes_it(shop: tuple[GitRepo, str, str]) -> None:
+    repo, base, head = shop
+    for applied in (False, True):
+        with FakeGitHub.start(repo.path, REPO) as gh:
+            gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
+            gh.enqueue("checks/update", Reply(502, {"message": "Bad Gateway"}, after_applying=applied))
+            result = run(_actions_env(gh, repo, base, head), "ci", cwd=repo.path)
+            (check,) = gh.check_runs.values()
+            updates = len(gh.check_run_updates)
+        assert result.exit_code == 0, result.output
+        assert check["status"] == "completed" and check["conclusion"] == "success"
+        assert updates == 1  # re-sent only when the first did not land; never twice

@@ -112,12 +112,25 @@ class CheckRun:
         output_base = {"title": title[:255], "summary": summary, "text": clip(report)}
         batches = _batches([annotation(f) for f in review.findings]) or [[]]
         path = f"/repos/{self.repo}/check-runs/{self.id}"
+        done = {"status": "completed", "conclusion": conclusion}
         try:
             for i, batch in enumerate(batches):
                 body: dict[str, Any] = {"output": {**output_base, "annotations": batch}}
                 if i == len(batches) - 1:
-                    body.update(status="completed", conclusion=conclusion, completed_at=_now())
-                data = self.client.patch(path, body)
+                    body.update(done, completed_at=_now())
+                try:
+                    data = self.client.patch(path, body)
+                except GitHubAPIError as exc:
+                    if not exc.maybe_applied:
+                        raise
+                    # annotations append, so a blind retry could double them; what must happen is
+                    # that the run completes: look, and complete it without the annotations if not
+                    logger.warning("GitHub answered %s to a check run update; checking it", exc.status)
+                    data = self.client.get(path)
+                    if i == len(batches) - 1 and data.get("status") != "completed":
+                        data = self.client.patch(
+                            path, {"output": output_base, **done, "completed_at": _now()}
+                        )
             self.url = data.get("html_url") or self.url
         except GitHubAPIError as exc:
             self._refused(exc)
