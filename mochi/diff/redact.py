@@ -51,27 +51,18 @@ def _synthetic(f: FileDiff) -> tuple[FileDiff, list[tuple[int, int]]]:
 
 def redact_secrets(diff: Diff, scanner: SecretScanner) -> tuple[Diff, int]:
     """The diff with every line that holds a secret redacted, and how many lines were."""
-    synthetic: list[FileDiff] = []
-    places: dict[str, list[tuple[int, int]]] = {}
-    for f in diff.files:
-        if f.binary or not f.hunks:
-            continue
-        synth, where = _synthetic(f)
-        synthetic.append(synth)
-        places[f.path] = where
     flagged: dict[str, set[tuple[int, int]]] = {}
-    for synth in synthetic:
-        # the body of a private key whose BEGIN line is outside the hunk (an edited key file)
-        for n in _key_body_lines(synth):
-            flagged.setdefault(synth.path, set()).add(places[synth.path][n - 1])
-    for finding in scanner.review(Diff(files=tuple(synthetic)), lambda _path: None):
-        if finding.line is None or finding.path not in places:
-            continue
-        where = places[finding.path]
-        last = finding.end_line or finding.line
-        for n in range(finding.line, last + 1):
-            if 0 < n <= len(where):
-                flagged.setdefault(finding.path, set()).add(where[n - 1])
+    # A few files at a time: the synthetic copy of a 50 MB change would double its memory.
+    batch: list[tuple[FileDiff, list[tuple[int, int]]]] = []
+    batch_lines = 0
+    for f in [*diff.files, None]:
+        if f is not None and not f.binary and f.hunks:
+            synth, where = _synthetic(f)
+            batch.append((synth, where))
+            batch_lines += len(where)
+        if batch and (f is None or batch_lines >= _BATCH_LINES):
+            _flag(batch, scanner, flagged)
+            batch, batch_lines = [], 0
     if not flagged:
         return diff, 0
     files = []
@@ -120,6 +111,30 @@ def _key_body_lines(synth: FileDiff) -> list[int]:
     if len(run) >= 3:
         out += run
     return out
+
+
+_BATCH_LINES = 20_000
+
+
+def _flag(
+    batch: list[tuple[FileDiff, list[tuple[int, int]]]],
+    scanner: SecretScanner,
+    flagged: dict[str, set[tuple[int, int]]],
+) -> None:
+    """Mark the (hunk, line) places of the secret-holding lines of these synthetic files."""
+    places = {synth.path: where for synth, where in batch}
+    for synth, where in batch:
+        # the body of a private key whose BEGIN line is outside the hunk (an edited key file)
+        for n in _key_body_lines(synth):
+            flagged.setdefault(synth.path, set()).add(where[n - 1])
+    for finding in scanner.review(Diff(files=tuple(s for s, _ in batch)), lambda _path: None):
+        if finding.line is None or finding.path not in places:
+            continue
+        where = places[finding.path]
+        last = finding.end_line or finding.line
+        for n in range(finding.line, last + 1):
+            if 0 < n <= len(where):
+                flagged.setdefault(finding.path, set()).add(where[n - 1])
 
 
 def redact_text(text: str, scanner: SecretScanner, *, path: str = "context.md") -> tuple[str, int]:
