@@ -82,18 +82,42 @@ def parse_diff(text: str) -> list[FileDiff]:
     if not text.strip():
         return []
     rewritten, headers = _extract_git_headers(_normalise_crlf(text))
-    try:
-        patch = PatchSet(io.StringIO(rewritten, newline="\n"))
-    except UnidiffParseError as exc:
-        raise DiffParseError(
-            f"the diff cannot be parsed ({exc}): pass the output of `git diff` or `diff -u` unchanged"
-        ) from exc
-    if not patch:
+    files: list[FileDiff] = []
+    for chunk in _chunks(rewritten):
+        try:
+            patch = PatchSet(io.StringIO(chunk, newline="\n"))
+        except UnidiffParseError as exc:
+            raise DiffParseError(
+                f"the diff cannot be parsed ({exc}): pass the output of `git diff` or `diff -u` unchanged"
+            ) from exc
+        # unidiff's objects for one chunk at a time: for a 50 MB change they were as big as ours
+        files += [_to_file_diff(pf, headers) for pf in patch]
+    if not files:
         raise DiffParseError(
             "this is not a diff: expected a unified diff with `diff --git a/... b/...` or "
             "`--- old` / `+++ new` file headers followed by `@@` hunks (for example `git diff` output)"
         )
-    return [_to_file_diff(pf, headers) for pf in patch]
+    return files
+
+
+_CHUNK_CHARS = 2_000_000
+
+
+def _chunks(text: str) -> list[str]:
+    """`text` cut before `diff --git` lines into pieces of about _CHUNK_CHARS (one piece when it has
+    no such lines: a plain `diff -u`). A hunk line never starts with `diff`, so no file is cut."""
+    if len(text) <= _CHUNK_CHARS:
+        return [text]
+    pieces: list[str] = []
+    start = 0
+    while start < len(text):
+        cut = text.find("\ndiff --git ", start + _CHUNK_CHARS)
+        if cut == -1:
+            pieces.append(text[start:])
+            break
+        pieces.append(text[start : cut + 1])
+        start = cut + 1
+    return pieces
 
 
 # --------------------------------------------------------------------------- before unidiff

@@ -327,3 +327,19 @@ def test_unquote() -> None:
     assert unquote('"tab\\there \\"q\\" back\\\\slash"') == 'tab\there "q" back\\slash'
     assert unquote("plain name") == "plain name"
     assert unquote('"bad \\377 byte"') == "bad \ufffd byte"
+
+
+def test_a_change_bigger_than_a_parsing_chunk_parses_the_same_as_its_files() -> None:
+    """Huge diffs are parsed a few megabytes at a time; no file may be cut or lost at a boundary."""
+    sections = [
+        f"diff --git a/src/F{i}.java b/src/F{i}.java\nnew file mode 100644\n--- /dev/null\n"
+        f"+++ b/src/F{i}.java\n@@ -0,0 +1,40 @@\n"
+        + "".join(f"+line {j} of {i} {'x' * 80}\n" for j in range(40))
+        for i in range(1200)
+    ]
+    text = "".join(sections)
+    assert len(text) > 2 * 2_000_000
+    files = parse_diff(text)
+    assert [f.path for f in files] == [f"src/F{i}.java" for i in range(1200)]
+    assert all(f.lines_changed == 40 for f in files)
+    assert files[350] == parse_diff(sections[350])[0]
