@@ -205,7 +205,16 @@ class FakeGitLab(FakeService):
         queue = {"/versions": "versions", "/diffs": "diffs", "/notes": "notes"}.get(rest)
         if rest == "/discussions":
             queue = "discussions" if request.method == "GET" else "post_discussion"
-        return lambda r: (self._scripted(queue, r) if queue else None) or handler(mr, r)
+
+        def answer(r: Request) -> Reply:
+            scripted = self._scripted(queue, r) if queue else None
+            if scripted is None:
+                return handler(mr, r)
+            if scripted.after_applying:  # applied, then a proxy's 5xx instead of GitLab's answer
+                handler(mr, r)
+            return scripted
+
+        return answer
 
     def _scripted(self, endpoint: str, _request: Request) -> Reply | None:
         return self._next(endpoint)

@@ -387,3 +387,34 @@ def test_a_502_on_completing_the_check_run_still_completes_it(shop: tuple[GitRep
         assert result.exit_code == 0, result.output
         assert check["status"] == "completed" and check["conclusion"] == "success"
         assert updates == 1  # re-sent only when the first did not land; never twice
+
+
+def test_gitlab_a_502_after_a_note_was_written_posts_it_once(scenario: Scenario) -> None:
+    from tests.fakes.http_fake import Reply as FakeReply
+
+    with FakeGitLab.start() as gl, FakeOllama.start() as ollama:
+        serve(gl, scenario)
+        ollama.enqueue_chat(
+            json.dumps(
+                {
+                    "comments": [
+                        {
+                            "file": "src/App.java",
+                            "line": 5,
+                            "type": "bug",
+                            "severity": "high",
+                            "message": "a - b?",
+                        }
+                    ],
+                    "summary": {"overall_assessment": "ok", "key_concerns": [], "recommendations": []},
+                }
+            )
+        )
+        gl.enqueue("post_discussion", FakeReply(502, {"message": "502 Bad Gateway"}, after_applying=True))
+        gl.enqueue("notes", FakeReply(502, {"message": "502 Bad Gateway"}, after_applying=True))
+        env = {**_gitlab_env(gl, scenario), "OLLAMA_HOST": ollama.url, "MOCHI_PROVIDER": "ollama"}
+        result = run(env, "ci", cwd=scenario.repo.path)
+        notes = gl.notes(IID)
+    assert result.exit_code == 0, result.output
+    assert len([n for n in notes if n["type"] == "DiffNote"]) == 1
+    assert len([n for n in notes if n["type"] is None]) == 1  # one summary note

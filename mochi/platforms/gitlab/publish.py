@@ -18,6 +18,7 @@ one notification rather than one per comment.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,13 +141,32 @@ class GitLabMergeRequest:
             self.client.put(f"{self.path}/notes/{state.summary_note_id}", {"body": body})
             report.summary_note_id = state.summary_note_id
         else:
-            note = self.client.post(f"{self.path}/notes", {"body": body})
+            note = self._post_once(f"{self.path}/notes", {"body": body}, lambda n: n.get("body") == body)
             report.summary_note_id = int(note["id"])
             report.summary_created = True
         for finding in report.unanchored:
             if finding.fingerprint:
                 report.note_ids.setdefault(finding.fingerprint, str(report.summary_note_id))
         return report
+
+    def _post_once(
+        self, path: str, payload: dict[str, Any], is_it: Callable[[dict[str, Any]], bool]
+    ) -> dict[str, Any]:
+        """POST a note or discussion; when GitLab may have written it anyway (a timeout, a 5xx), find
+        it among the merge request's notes instead of posting it twice."""
+        try:
+            answer = self.client.post(path, payload)
+            return answer if isinstance(answer, dict) else {}
+        except GitLabAPIError as exc:
+            if not exc.maybe_applied:
+                raise
+            for discussion in self.client.paginate(f"{self.path}/discussions"):
+                for note in discussion.get("notes") or []:
+                    if isinstance(note, dict) and is_it(note):
+                        logger.warning("GitLab answered %s but had written the note", exc.status)
+                        return note
+            answer = self.client.post(path, payload)
+            return answer if isinstance(answer, dict) else {}
 
     def _post_inline(self, finding: Finding, position: dict[str, Any], *, drafts: bool) -> str | None:
         """Create the discussion (or draft note) and return its note's id; None when GitLab refuses
@@ -156,9 +176,10 @@ class GitLabMergeRequest:
             if drafts:
                 draft = self.client.post(f"{self.path}/draft_notes", {"note": body, "position": position})
                 return str((draft or {}).get("id", ""))
-            discussion = self.client.post(f"{self.path}/discussions", {"body": body, "position": position})
-            notes = (discussion or {}).get("notes") or [{}]
-            return str(notes[0].get("id") or (discussion or {}).get("id", ""))
+            payload = {"body": body, "position": position}
+            note = self._post_once(f"{self.path}/discussions", payload, lambda n: n.get("body") == body)
+            notes = note.get("notes") or [note]
+            return str(notes[0].get("id") or note.get("id", ""))
         except GitLabAPIError as exc:
             if not _is_position_error(exc):
                 raise
