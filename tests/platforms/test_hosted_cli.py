@@ -293,18 +293,7 @@ def test_a_502_after_github_wrote_the_post_posts_nothing_twice(shop: tuple[GitRe
         gh.add_pull(7, base_ref="main", base_sha=base, head_sha=head)
         for op in ("pulls/create-review", "issues/create-comment", "checks/create"):
             gh.enqueue(op, Reply(502, {"message": "Bad Gateway"}, after_applying=True))
-        event = tmp_event(repo.path, base, head)
-        env = {
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_REPOSITORY": REPO,
-            "GITHUB_WORKSPACE": str(repo.path),
-            "GITHUB_TOKEN": "ghs_x",
-            "GITHUB_API_URL": gh.url,
-            "RUNNER_TEMP": str(event.parent),
-        }
-        result = run(env, "ci", cwd=repo.path)
+        result = run(_actions_env(gh, repo, base, head), "ci", cwd=repo.path)
         reviews, summaries, checks = list(gh.reviews), list(gh.issue_comments), dict(gh.check_runs)
     assert result.exit_code == 0, result.output
     assert len(reviews) == 1 and len(summaries) == 1 and len(checks) == 1
