@@ -172,27 +172,54 @@ def finalize(raw: Iterable[Finding], diff: Diff) -> tuple[list[Finding], int]:
 
 
 def _merge_keys(f: Finding) -> list[tuple[str, ...]]:
-    keys: list[tuple[str, ...]] = [("fp", f.fingerprint)]
+    """The keys a finding is merged by: the same fingerprint on the same line (one remark reported
+    twice, e.g. by overlapping chunks), the same rule on the same line, and a remark of the model's
+    on the same line and category as another finding. Two built-in rules on one line are two
+    findings (`if (x == 1) { debugger; }` has two problems), and one remark on two lines is two."""
+    line = str(f.line) if f.line is not None else "-"
+    keys: list[tuple[str, ...]] = [("fp", f.fingerprint, line)]
+    if f.rule_id:
+        keys.append(("rule", f.path, line, f.rule_id))
     # Without a line or a category "same place" says too little: two different remarks on one
     # line with no category stay apart unless their fingerprints agree.
     if f.line is not None and f.category:
-        keys.append(("loc", f.path, str(f.line), f.category.strip().lower()))
+        keys.append(("loc", f.path, line, f.category.strip().lower()))
     return keys
+
+
+def _joins(group: Finding, f: Finding, key: tuple[str, ...]) -> bool:
+    """Whether `f` merges into `group` through `key`: at the same place, two different built-in
+    rules stay two findings (the model's remark joins either)."""
+    return key[0] != "loc" or not (group.rule_id and f.rule_id and group.rule_id != f.rule_id)
 
 
 def _merge(findings: list[Finding]) -> list[Finding]:
     groups: list[Finding] = []
     index: dict[tuple[str, ...], int] = {}
     for f in findings:
-        hit = next((index[k] for k in _merge_keys(f) if k in index), None)
+        hit = next((index[k] for k in _merge_keys(f) if k in index and _joins(groups[index[k]], f, k)), None)
         if hit is None:
             groups.append(f)
             hit = len(groups) - 1
         else:
             groups[hit] = _combine(groups[hit], f)
         for key in _merge_keys(groups[hit]) + _merge_keys(f):
-            index[key] = hit
-    return groups
+            index.setdefault(key, hit)
+    return _distinct_fingerprints(groups)
+
+
+def _distinct_fingerprints(findings: list[Finding]) -> list[Finding]:
+    """The same remark on the same code at several lines keeps one fingerprint each: the first keeps
+    the line-independent one (what earlier runs posted under), the next get an occurrence index."""
+    seen: dict[str, int] = {}
+    out: list[Finding] = []
+    for f in sorted(findings, key=lambda f: (f.path, f.line or 0)):
+        n = seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
+        if n > 1:
+            digest = hashlib.sha256(f"{f.fingerprint}#{n}".encode()).hexdigest()[:16]
+            f = f.model_copy(update={"fingerprint": digest})
+        out.append(f)
+    return out
 
 
 def _combine(a: Finding, b: Finding) -> Finding:

@@ -31,3 +31,32 @@ def test_a_hostile_line_is_checked_in_linear_time(name: str) -> None:
 def test_the_todo_rule_still_finds_what_it_found() -> None:
     text = "a = 1  # TODO: tidy\nb = 'TODO' # TODO later\nc = 2  # TODO(PROJ-12): tracked\nd = TODO_LIST\n"
     assert hits(added("src/app.py", text), "generic.todo-without-ticket") == [1, 2]
+
+
+def test_the_same_finding_on_two_lines_is_two_findings_with_distinct_fingerprints() -> None:
+    """Issue 12, bug 4: `console.log(x)` on lines 2 and 5 was one finding (the fingerprint ignores
+    the line, and merging went by fingerprint)."""
+    text = "function f(x) {\n  console.log(x);\n  const y = x + 1;\n  return y;\n  console.log(x);\n}\n"
+    from mochi.findings import finalize
+    from mochi.models import Diff
+    from tests.providers.builtin.builtin_diffs import make_added_file
+
+    diff = Diff(files=(make_added_file("web/src/util.js", text),))
+    found, _ = finalize(added("web/src/util.js", text), diff)
+    logs = [f for f in found if f.rule_id == "js.console-log"]
+    assert [f.line for f in logs] == [2, 5]
+    assert len({f.fingerprint for f in logs}) == 2
+
+
+def test_two_rules_on_one_line_stay_two_findings() -> None:
+    """Issue 12, bug 5: `if (x == 1) { debugger; }` gave one finding with one message."""
+    from mochi.findings import finalize
+    from mochi.models import Diff
+    from tests.providers.builtin.builtin_diffs import make_added_file
+
+    text = "function f(x) {\n  if (x == 1) { debugger; }\n}\n"
+    found, _ = finalize(
+        added("web/src/util.js", text), Diff(files=(make_added_file("web/src/util.js", text),))
+    )
+    rules = sorted(f.rule_id or "" for f in found if f.line == 2)
+    assert rules == ["js.debugger", "js.loose-equality"], [(f.rule_id, f.message) for f in found]
