@@ -205,7 +205,33 @@ def _merge(findings: list[Finding]) -> list[Finding]:
             groups[hit] = _combine(groups[hit], f)
         for key in _merge_keys(groups[hit]) + _merge_keys(f):
             index.setdefault(key, hit)
-    return _distinct_fingerprints(groups)
+    return _distinct_fingerprints(_join_nearby(groups))
+
+
+def _join_nearby(findings: list[Finding]) -> list[Finding]:
+    """The model's remark within two lines of a built-in finding of the same category is the same
+    problem told twice (one statement over several lines): it joins the built-in one."""
+    builtin = [i for i, f in enumerate(findings) if f.rule_id and f.line is not None and f.category]
+    if not builtin:
+        return findings
+    out = list(findings)
+    gone: set[int] = set()
+    for i, f in enumerate(findings):
+        if f.rule_id or f.line is None or not f.category or not f.source.startswith("llm:"):
+            continue
+        near = [
+            j
+            for j in builtin
+            if j not in gone
+            and out[j].path == f.path
+            and (out[j].category or "").strip().lower() == f.category.strip().lower()
+            and abs((out[j].line or 0) - f.line) <= 2
+        ]
+        if near:
+            j = min(near, key=lambda j: abs((out[j].line or 0) - (f.line or 0)))
+            out[j] = _combine(out[j], f).model_copy(update={"line": out[j].line, "end_line": out[j].end_line})
+            gone.add(i)
+    return [f for i, f in enumerate(out) if i not in gone]
 
 
 def _distinct_fingerprints(findings: list[Finding]) -> list[Finding]:

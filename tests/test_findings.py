@@ -508,3 +508,20 @@ def test_placing_findings_does_not_walk_every_file_for_each_finding() -> None:
     found, dropped = finalize(raw, diff)
     assert len(found) == 400 and dropped == 0
     assert _CountingFiles.walks <= 3  # the indexes are built once, not once per finding
+
+
+def test_the_models_finding_next_to_the_builtin_one_on_one_statement_is_one_finding() -> None:
+    """Issue 12, bug 6: the model's SQL injection on line 12 and the built-in one on line 13 (the
+    same statement over two lines) were two CRITICAL findings."""
+    raw = [
+        F(line=12, category="security", severity="critical", message="SQL injection via string concat",
+          source="llm:ollama/qwen"),
+        F(line=13, category="security", severity="critical", message="User input reaches SQL unescaped",
+          source="builtin", rule_id="java.sql-concatenation"),
+        F(line=30, category="security", severity="high", message="Another problem far away", source="llm:x"),
+    ]  # fmt: skip
+    findings, _ = finalize(raw, make_diff())
+    near = [f for f in findings if f.line in (12, 13)]
+    assert len(near) == 1 and near[0].line == 13 and near[0].rule_id == "java.sql-concatenation"
+    assert near[0].source == "builtin+llm:ollama/qwen"
+    assert any(f.line == 30 for f in findings)
