@@ -389,3 +389,17 @@ def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_pat
     assert findings[0]["source"] == "builtin:java.system-out+llm:ollama/qwen2.5-coder:7b"
     assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 1
     assert md.read_text().count("src/Report.java:3") == 1
+
+
+def test_a_diff_with_absolute_paths_is_reviewed_inside_a_repository(tmp_path: Path) -> None:
+    """Issue 12, bug 2: python-unidiff's sample0.diff (/path/to/new) exited 4 inside any repository:
+    git check-attr refuses absolute and ../ paths."""
+    from tests.fixtures_path import FIXTURES
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "x\n")
+    repo.commit("base")
+    diff = FIXTURES / "diffs" / "sample0.diff"
+    result = mochi("review", "--diff-file", str(diff), "--provider", "builtin", "--no-record", cwd=repo.path)
+    assert result.returncode == 0, result.stderr
+    assert "Invalid path" not in result.stderr

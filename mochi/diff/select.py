@@ -154,8 +154,11 @@ def attributes_for(git: Git, paths: Iterable[str]) -> dict[str, dict[str, str]]:
     """
     paths = list(paths)
     result: dict[str, dict[str, str]] = {p: {} for p in paths}
+    # a diff from elsewhere may name absolute or ../ paths, which git check-attr refuses outright
+    # ("Invalid path"): they are outside this repository, so its attributes do not apply to them
+    inside = [p for p in paths if p and not p.startswith("/") and ".." not in PurePosixPath(p).parts]
     for attr in (GENERATED_ATTR, VENDORED_ATTR):
-        for path, value in git.check_attr(attr, paths).items():
+        for path, value in (git.check_attr(attr, inside) if inside else {}).items():
             result.setdefault(path, {})[attr] = value
     return result
 
