@@ -125,6 +125,8 @@ class SkippedFile(Frozen):
 class Diff(Frozen):
     files: tuple[FileDiff, ...] = ()
     skipped: tuple[SkippedFile, ...] = ()
+    # binary files (also in `skipped`): no model reads them, the checks that look at a path still do
+    binaries: tuple[FileDiff, ...] = ()
     # path -> file and (old or new) name -> path, built once for these `files` (a copy with other
     # files rebuilds them): a lookup per finding must not scan 50,000 files
     _index: _DiffIndex | None = PrivateAttr(default=None)

@@ -175,8 +175,10 @@ def run(
         + (f"; {len(diff.skipped)} skipped" if diff.skipped else "")
     )
     raw: list[Finding] = []
-    if checker is not None and diff.files:
-        raw += checker.review(diff, read_file)
+    # the checks also see the binary files (a committed keystore.jks), which no prompt carries
+    checked = diff.model_copy(update={"files": diff.files + diff.binaries}) if diff.binaries else diff
+    if checker is not None and checked.files:
+        raw += checker.review(checked, read_file)
     notices: list[str] = []
     if redactor is not None:
         # from here on, neither the model nor any output sees the secret values
@@ -195,7 +197,9 @@ def run(
             llm.findings = [_scrubbed(f, scrub) for f in llm.findings]
             llm.summaries = [_scrubbed_summary(s, scrub) for s in llm.summaries]
         raw += llm.findings
-    found, dropped = findings_mod.finalize(raw, diff)
+    found, dropped = findings_mod.finalize(
+        raw, checked.model_copy(update={"files": diff.files + diff.binaries})
+    )
     if inline_only:
         found = [f for f in found if f.anchored is Anchor.INLINE or f.line is None]
     if dropped:

@@ -403,3 +403,22 @@ def test_a_diff_with_absolute_paths_is_reviewed_inside_a_repository(tmp_path: Pa
     result = mochi("review", "--diff-file", str(diff), "--provider", "builtin", "--no-record", cwd=repo.path)
     assert result.returncode == 0, result.stderr
     assert "Invalid path" not in result.stderr
+
+
+def test_a_committed_binary_keystore_is_a_finding(tmp_path: Path) -> None:
+    """Issue 12, bug 3: binary files were skipped before the rule that names them could run."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("README.md", "x\n")
+    repo.commit("base")
+    repo.write("deploy/keystore.jks", bytes(range(256)) * 4)
+    repo.write("src/app.py", "print('hi')\n")
+    repo.commit("add a keystore")
+    result = mochi(
+        "review", "--base", "HEAD~1", "--head", "HEAD", "--provider", "builtin", "--no-record",
+        "--format", "json", cwd=repo.path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    hits = [f for f in data["findings"] if f["path"] == "deploy/keystore.jks"]
+    assert hits and hits[0]["severity"] == "high"
+    assert {"path": "deploy/keystore.jks", "reason": "binary"} in data["skipped"]  # no model read it

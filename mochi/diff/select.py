@@ -86,6 +86,7 @@ def select_files(
     """
     reviewed: list[FileDiff] = []
     skipped: list[SkippedFile] = []
+    binaries: list[FileDiff] = []
     for f in files:
         reason = skip_reason(
             f,
@@ -98,7 +99,9 @@ def select_files(
             reviewed.append(f.model_copy(update={"language": detect_language(f.path)}))
         else:
             skipped.append(SkippedFile(path=f.path, reason=reason))
-    return Diff(files=tuple(reviewed), skipped=tuple(skipped))
+            if reason == "binary":
+                binaries.append(f)  # no model reads it, but a keystore.jks is still a finding
+    return Diff(files=tuple(reviewed), skipped=tuple(skipped), binaries=tuple(binaries))
 
 
 def skip_reason(
