@@ -28,7 +28,7 @@ from mochi.diff.parse import parse_diff
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import local_diff_text, read_diff_file
 from mochi.errors import EmptyChangeError, MochiError, ModelNotFoundError, PublishError
-from mochi.models import Context, Diff, PriorFinding, ReviewTarget, TargetKind
+from mochi.models import Context, Diff, FileDiff, LineKind, PriorFinding, ReviewTarget, TargetKind
 from mochi.prompts.render import PromptRenderer
 from mochi.publish.files import RENDERERS, parse_output_spec, render, write_output
 from mochi.settings import Settings
@@ -67,10 +67,24 @@ def make_diff_source(settings: Settings, git: Git | None) -> pipeline.DiffSource
     return source
 
 
-def make_readers(git: Git | None, target: ReviewTarget) -> tuple[ReadFile, ReadFile]:
+def _remembering(source: pipeline.DiffSource, files: dict[str, FileDiff]) -> pipeline.DiffSource:
+    """A diff source that also tells `matching_reader` (through `files`) the files it produced."""
+
+    def remember(target: ReviewTarget) -> Diff:
+        diff = source(target)
+        files.update({f.path: f for f in diff.files})
+        return diff
+
+    return remember
+
+
+def make_readers(
+    git: Git | None, target: ReviewTarget, diff_files: Mapping[str, FileDiff] | None = None
+) -> tuple[ReadFile, ReadFile]:
     """(read_changed, read_repo): the exact new content of a changed file, and any repo file.
 
-    A diff read from a file may not match the working tree, so changed files are then
+    A diff read from a file may not match the working tree: a changed file's text is then read
+    only when it matches its diff (`diff_files`, filled once the diff is read), and otherwise
     reconstructed from the hunks (read_changed returns None) while manifests and convention
     files still come from the working tree.
     """
@@ -88,8 +102,28 @@ def make_readers(git: Git | None, target: ReviewTarget) -> tuple[ReadFile, ReadF
 
     read_repo = GitBlobReader(git, rev)  # one `git cat-file --batch`, every file read once
     if target.kind is TargetKind.DIFF_FILE:
-        return (lambda _p: None), read_repo
+        return matching_reader(read_repo, diff_files if diff_files is not None else {}), read_repo
     return read_repo, read_repo
+
+
+def matching_reader(read: ReadFile, files: Mapping[str, FileDiff]) -> ReadFile:
+    """`read`, but only for a file whose text has every added line of its diff where the diff says:
+    a diff from a file read next to a checkout whose files match it gets their whole text (rules
+    that need a function's header outside the hunk see it); a mismatch rebuilds from the hunks."""
+
+    def read_matching(path: str) -> str | None:
+        f = files.get(path)
+        text = read(path)
+        if f is None or text is None:
+            return None
+        lines = text.split("\n")
+        for ln in (ln for h in f.hunks for ln in h.lines if ln.kind is LineKind.ADDED):
+            n = ln.new_no or 0
+            if not 0 < n <= len(lines) or lines[n - 1].rstrip("\r") != ln.text.rstrip("\r"):
+                return None
+        return text
+
+    return read_matching
 
 
 class ContextBuilder:
@@ -231,7 +265,8 @@ def execute(
     """
     specs = [parse_output_spec(spec) for spec in outputs]  # bad specs fail before any work
     target = redact_target(target)
-    read_changed, read_repo = make_readers(git, target)
+    diff_files: dict[str, FileDiff] = {}  # what a --diff-file review's reader checks files against
+    read_changed, read_repo = make_readers(git, target, diff_files)
     if recorder is not None:
         recorder.created(target, settings, repository=str(target.repo or root))
     try:
@@ -250,7 +285,7 @@ def execute(
             recorder.started()
         outcome = pipeline.run(
             target,
-            diff_source=make_diff_source(settings, git),
+            diff_source=_remembering(make_diff_source(settings, git), diff_files),
             context=context,
             renderer=_renderer(root, templates),
             provider=provider,

@@ -422,3 +422,23 @@ def test_a_committed_binary_keystore_is_a_finding(tmp_path: Path) -> None:
     hits = [f for f in data["findings"] if f["path"] == "deploy/keystore.jks"]
     assert hits and hits[0]["severity"] == "high"
     assert {"path": "deploy/keystore.jks", "reason": "binary"} in data["skipped"]  # no model read it
+
+
+def test_a_diff_file_next_to_its_checkout_is_checked_against_the_real_files(tmp_path: Path) -> None:
+    """With --diff-file next to a checkout whose files match the diff, the checks read the real files
+    (a hook added in a component whose header is outside the hunk is no finding)."""
+    repo = GitRepo(tmp_path / "web")
+    filler = "".join(f"  const v{i} = {i};\n" for i in range(12))
+    before = f"export function Cart() {{\n{filler}  return null;\n}}\n"
+    repo.write("src/Cart.tsx", before)
+    repo.commit("base")
+    after = before.replace("  return null;\n", "  const [n, setN] = useState(0);\n  return null;\n")
+    repo.write("src/Cart.tsx", after)
+    patch = repo.run("diff", "-U1")  # one line of context: the component's header is not in the hunk
+    (tmp_path / "change.diff").write_text(patch)
+    result = mochi(
+        "review", "--diff-file", str(tmp_path / "change.diff"), "--provider", "builtin", "--no-record",
+        "--format", "json", cwd=repo.path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert [f for f in json.loads(result.stdout)["findings"] if f.get("category")] == []
