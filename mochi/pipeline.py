@@ -32,6 +32,7 @@ from mochi.models import (
     Ticket,
 )
 from mochi.providers.base import Provider
+from mochi.urls import mask_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -217,9 +218,7 @@ def run(
         duration_s=round(time.monotonic() - started, 3),
         findings_dropped=dropped,
     )
-    from mochi.urls import mask_credentials  # notices are posted on pull requests
-
-    notices = [mask_credentials(n) for n in notices]
+    notices = [mask_credentials(n) for n in notices]  # notices are posted on pull requests
     review = Review(
         target=target,
         findings=tuple(found),

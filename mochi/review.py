@@ -12,7 +12,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -25,12 +24,14 @@ from mochi.context.jira import from_settings as jira_tickets
 from mochi.context.repo import read_instructions
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
+from mochi.diff.reader import make_readers
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import local_diff_text, read_diff_file
 from mochi.errors import EmptyChangeError, MochiError, ModelNotFoundError, PublishError
-from mochi.models import Context, Diff, FileDiff, LineKind, PriorFinding, ReviewTarget, TargetKind
+from mochi.models import Context, Diff, FileDiff, PriorFinding, ReviewTarget, TargetKind
 from mochi.prompts.render import PromptRenderer
 from mochi.publish.files import RENDERERS, parse_output_spec, render, write_output
+from mochi.redaction import make_redactor, make_scrubber, redact_context, redact_target
 from mochi.settings import Settings
 
 if TYPE_CHECKING:
@@ -78,54 +79,6 @@ def _remembering(source: pipeline.DiffSource, files: dict[str, FileDiff]) -> pip
     return remember
 
 
-def make_readers(
-    git: Git | None, target: ReviewTarget, diff_files: Mapping[str, FileDiff] | None = None
-) -> tuple[ReadFile, ReadFile]:
-    """(read_changed, read_repo): the exact new content of a changed file, and any repo file.
-
-    A diff read from a file may not match the working tree: a changed file's text is then read
-    only when it matches its diff (`diff_files`, filled once the diff is read), and otherwise
-    reconstructed from the hunks (read_changed returns None) while manifests and convention
-    files still come from the working tree.
-    """
-    if git is None:
-        return (lambda _p: None), (lambda _p: None)
-    rev: str | None
-    if target.kind is TargetKind.RANGE:
-        rev = target.head_sha
-    elif target.kind is TargetKind.STAGED:
-        rev = ":"  # the index
-    else:
-        rev = None
-
-    from mochi.diff.reader import GitBlobReader
-
-    read_repo = GitBlobReader(git, rev)  # one `git cat-file --batch`, every file read once
-    if target.kind is TargetKind.DIFF_FILE:
-        return matching_reader(read_repo, diff_files if diff_files is not None else {}), read_repo
-    return read_repo, read_repo
-
-
-def matching_reader(read: ReadFile, files: Mapping[str, FileDiff]) -> ReadFile:
-    """`read`, but only for a file whose text has every added line of its diff where the diff says:
-    a diff from a file read next to a checkout whose files match it gets their whole text (rules
-    that need a function's header outside the hunk see it); a mismatch rebuilds from the hunks."""
-
-    def read_matching(path: str) -> str | None:
-        f = files.get(path)
-        text = read(path)
-        if f is None or text is None:
-            return None
-        lines = text.split("\n")
-        for ln in (ln for h in f.hunks for ln in h.lines if ln.kind is LineKind.ADDED):
-            n = ln.new_no or 0
-            if not 0 < n <= len(lines) or lines[n - 1].rstrip("\r") != ln.text.rstrip("\r"):
-                return None
-        return text
-
-    return read_matching
-
-
 class ContextBuilder:
     """Builds the Context for a diff, and remembers which frameworks apply to which file."""
 
@@ -170,31 +123,10 @@ class ContextBuilder:
         instructions = "\n\n".join(p for p in parts if p)
         frameworks = self.detection.frameworks
         context = extra.model_copy(update={"frameworks": frameworks, "instructions": instructions})
-        return _redact_context(context)
+        return redact_context(context)
 
     def frameworks_for(self, path: str) -> tuple[str, ...]:
         return self.detection.for_file(path) if self.detection is not None else ()
-
-
-def _redact_context(context: Context) -> Context:
-    """Secrets pasted into a ticket or the repository's instructions do not reach the model either."""
-    from mochi.diff.redact import redact_text
-
-    scanner = _secret_scanner()
-    instructions, _ = redact_text(context.instructions, scanner)
-    tickets = []
-    for t in context.tickets:
-        description, _ = redact_text(t.description, scanner)
-        criteria = tuple(redact_text(c, scanner)[0] for c in t.acceptance_criteria)
-        tickets.append(t.model_copy(update={"description": description, "acceptance_criteria": criteria}))
-    return context.model_copy(update={"instructions": instructions, "tickets": tuple(tickets)})
-
-
-@lru_cache(maxsize=1)
-def _secret_scanner() -> Any:
-    from mochi.providers.builtin import RULES, BuiltinReviewer
-
-    return BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
 
 
 def _renderer(root: Path, stored: Mapping[str, str] | None = None) -> PromptRenderer:
@@ -207,35 +139,6 @@ def _checker(settings: Settings) -> Any:
     from mochi.providers.builtin import BuiltinReviewer
 
     return BuiltinReviewer(settings.rules)
-
-
-def make_scrubber() -> Callable[[str], str]:
-    """Redact the secret-holding lines of a text (the model's answer) with the same detector."""
-    from mochi.diff.redact import redact_text
-
-    scanner = _secret_scanner()
-    return lambda text: redact_text(text, scanner)[0]
-
-
-def redact_target(target: ReviewTarget) -> ReviewTarget:
-    """The target with its title and description (written by others) redacted like the diff."""
-    if not (target.title or target.description):
-        return target
-    scrub = make_scrubber()
-    return target.model_copy(
-        update={
-            "title": scrub(target.title) if target.title else target.title,
-            "description": scrub(target.description) if target.description else target.description,
-        }
-    )
-
-
-def make_redactor() -> pipeline.Redactor:
-    """Hide secrets from the model with the built-in secrets rules, whatever `builtin` says."""
-    from mochi.diff.redact import redact_secrets
-
-    scanner = _secret_scanner()
-    return lambda diff: redact_secrets(diff, scanner)
 
 
 def _fallback_path() -> Path:

@@ -16,6 +16,7 @@ from typing import IO, Any
 import click
 
 from mochi.errors import MochiError
+from mochi.urls import mask_credentials
 
 # A line the Actions runner would take for a workflow command (`::add-mask::`, `::error::`): it
 # trims leading whitespace first. Model text, a server's error text or a repository's file printed
@@ -95,8 +96,6 @@ def setup_logging(verbose: int) -> None:
 
 def _mask_urls(record: logging.LogRecord) -> bool:
     """No password inside a URL in a log line (a library's message, a warning with a URL)."""
-    from mochi.urls import mask_credentials
-
     message = record.getMessage()
     masked = mask_credentials(message)
     if masked != message:
@@ -125,8 +124,6 @@ def errors() -> Iterator[None]:
 
 def progress(message: str) -> None:
     """A progress line on stderr (no password inside a URL)."""
-    from mochi.urls import mask_credentials
-
     sys.stderr.write(f"mochi: {mask_credentials(message)}\n")
     sys.stderr.flush()
 

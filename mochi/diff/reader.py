@@ -19,7 +19,7 @@ import subprocess
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from pathlib import PurePosixPath
 from types import TracebackType
@@ -27,6 +27,9 @@ from typing import IO, Self
 
 from mochi.diff.git import Git
 from mochi.errors import TargetError
+from mochi.models import FileDiff, LineKind, ReviewTarget, TargetKind
+
+ReadFile = Callable[[str], str | None]
 
 # `<oid> <type> <size>`: the header cat-file --batch writes before an object's content
 _HEADER = re.compile(rb"^([0-9a-f]{40,64}) ([a-z]+) ([0-9]+)\n$")
@@ -265,3 +268,52 @@ def _inside_repository(path: str) -> bool:
     """False for paths that would leave the repository: empty, absolute, or with a ".." part."""
     parts = PurePosixPath(path)
     return bool(path) and not parts.is_absolute() and ".." not in parts.parts
+
+
+# --------------------------------------------------------------------------- a review's readers
+
+
+def make_readers(
+    git: Git | None, target: ReviewTarget, diff_files: Mapping[str, FileDiff] | None = None
+) -> tuple[ReadFile, ReadFile]:
+    """(read_changed, read_repo): the exact new content of a changed file, and any repo file.
+
+    A diff read from a file may not match the working tree: a changed file's text is then read
+    only when it matches its diff (`diff_files`, filled once the diff is read), and otherwise
+    reconstructed from the hunks (read_changed returns None) while manifests and convention
+    files still come from the working tree.
+    """
+    if git is None:
+        return (lambda _p: None), (lambda _p: None)
+    rev: str | None
+    if target.kind is TargetKind.RANGE:
+        rev = target.head_sha
+    elif target.kind is TargetKind.STAGED:
+        rev = ":"  # the index
+    else:
+        rev = None
+
+    read_repo = GitBlobReader(git, rev)  # one `git cat-file --batch`, every file read once
+    if target.kind is TargetKind.DIFF_FILE:
+        return matching_reader(read_repo, diff_files if diff_files is not None else {}), read_repo
+    return read_repo, read_repo
+
+
+def matching_reader(read: ReadFile, files: Mapping[str, FileDiff]) -> ReadFile:
+    """`read`, but only for a file whose text has every added line of its diff where the diff says:
+    a diff from a file read next to a checkout whose files match it gets their whole text (rules
+    that need a function's header outside the hunk see it); a mismatch rebuilds from the hunks."""
+
+    def read_matching(path: str) -> str | None:
+        f = files.get(path)
+        text = read(path)
+        if f is None or text is None:
+            return None
+        lines = text.split("\n")
+        for ln in (ln for h in f.hunks for ln in h.lines if ln.kind is LineKind.ADDED):
+            n = ln.new_no or 0
+            if not 0 < n <= len(lines) or lines[n - 1].rstrip("\r") != ln.text.rstrip("\r"):
+                return None
+        return text
+
+    return read_matching

@@ -121,7 +121,7 @@ class RestClient:
     ) -> httpx.Response:
         """Send one request, waiting out rate limits and retrying 5xx within the bounds."""
         # tenacity is imported here: `mochi --version` must not pay for it
-        from tenacity import RetryError, Retrying, retry_if_exception_type
+        from tenacity import Retrying, retry_if_exception_type
 
         what = f"{method} {_short(path)}"
         safe = method.upper() in _IDEMPOTENT
@@ -194,8 +194,6 @@ class RestClient:
             response: httpx.Response = retrying(attempt)
         except _Transient as exc:  # the last attempt failed too
             raise exc.final from None
-        except RetryError as exc:  # pragma: no cover (reraise=True re-raises the attempt's error)
-            raise self.api_error(f"{self.service} failed {what}", 0, method=method) from exc
         return response
 
 

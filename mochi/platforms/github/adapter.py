@@ -24,6 +24,7 @@ from mochi.diff.reader import CachedReader, GitBlobReader
 from mochi.diff.sources import has_commit
 from mochi.errors import GitHubAPIError, HostAPIError
 from mochi.events.github import PullRequest, pull_from_json
+from mochi.findings import at_or_above
 from mochi.models import Diff, Review, ReviewTarget, Severity, TargetKind
 from mochi.platforms.github import review as gh_review
 from mochi.platforms.github import state as gh_state
@@ -314,8 +315,8 @@ class PullRequestPublisher(CheckPublisher):
         assert self.state is not None and self.plan is not None
         settings = ctx.settings
         event: gh_review.ReviewEvent = "COMMENT"
-        if settings.github.review_event == "REQUEST_CHANGES" and fails_at(
-            review, settings.fail_on or Severity.HIGH
+        if settings.github.review_event == "REQUEST_CHANGES" and at_or_above(
+            review.findings, settings.fail_on or Severity.HIGH
         ):
             event = "REQUEST_CHANGES"
         rplan = gh_review.plan_review(
@@ -374,10 +375,3 @@ class PullRequestPublisher(CheckPublisher):
         posted = upsert_summary(ctx.client, ctx.repo, pull.number, body, comment_id=native.summary_comment_id)
         if posted.url:
             self.report.urls["summary_url"] = posted.url
-
-
-def fails_at(review: Review, severity: Severity) -> bool:
-    """True when a finding is at or above `severity`."""
-    from mochi.findings import at_or_above
-
-    return at_or_above(review.findings, severity)
