@@ -1,0 +1,233 @@
+"""Build the precision corpus (an eval set) from the real history of public repositories.
+
+    python bench/precision/build_corpus.py                 # commits.txt -> cases.jsonl.gz
+    python bench/precision/build_corpus.py --select        # re-pick the commits into commits.txt
+    python bench/precision/build_corpus.py --mirror-root /work/.mirror
+    python bench/precision/build_corpus.py --mirror petclinic=/path/to/spring-petclinic.git
+
+Each repository is a local git directory (bare or not), by default
+`<mirror-root>/<owner>+<name>/repo` (what the `fetch` tool brings). The commit list is fixed in
+commits.txt (`<repo-short> <full sha>` a line), so a rebuild from the same mirrors gives the same
+bytes: each case is the commit reviewed against its first parent.
+
+`--select` re-picks the commits deterministically from each mirror's HEAD: non-merge commits
+that add lines to a source or configuration file of our stacks, spread evenly over the
+history, skipping any whose diff exceeds MAX_DIFF_BYTES.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path, PurePosixPath
+
+HERE = Path(__file__).resolve().parent
+COMMITS = HERE / "commits.txt"
+CASES = HERE / "cases.jsonl.gz"
+
+# short name -> (owner/name, SPDX licence id, commits to pick with --select)
+REPOS: dict[str, tuple[str, str, int]] = {
+    "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 55),
+    "spring-realworld": ("gothinkster/spring-boot-realworld-example-app", "MIT", 55),
+    "actix-examples": ("actix/examples", "Apache-2.0", 60),
+    "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 55),
+    "node-express": ("hagopj13/node-express-boilerplate", "MIT", 55),
+    "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 55),
+}
+
+MAX_DIFF_BYTES = 300_000  # a commit whose diff is larger is skipped
+MAX_FILE_BYTES = 200_000  # a changed file larger than this has no entry in "files"
+
+SOURCE_SUFFIXES = frozenset(
+    {
+        ".java", ".kt", ".properties", ".yml", ".yaml", ".xml", ".gradle",
+        ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".vue",
+        ".rs", ".toml", ".json", ".env", ".sql", ".html",
+    }
+)  # fmt: skip
+CODE_SUFFIXES = frozenset({".java", ".js", ".jsx", ".mjs", ".cjs", ".ts", ".tsx", ".vue", ".rs"})
+LOCKFILES = frozenset(
+    {"package-lock.json", "yarn.lock", "pnpm-lock.yaml", "cargo.lock", "npm-shrinkwrap.json"}
+)
+
+# git with no user or system configuration: the diff's bytes depend on the commits only
+GIT_ENV = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "LC_ALL": "C"}
+
+
+def git(repo: Path, *args: str) -> bytes:
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, env=GIT_ENV
+    ).stdout
+
+
+def diff_text(repo: Path, parent: str, commit: str) -> bytes:
+    return git(repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "-M", "-U3", parent, commit)
+
+
+def changed_paths(repo: Path, parent: str, commit: str) -> list[tuple[str, str]]:
+    """(status letter, new path) for every changed file, deleted ones included."""
+    out = git(repo, "diff", "--name-status", "-M", "-z", parent, commit).decode("utf-8", "surrogateescape")
+    fields = out.split("\0")
+    result: list[tuple[str, str]] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i][0]
+        if status in "RC":
+            result.append((status, fields[i + 2]))
+            i += 3
+        else:
+            result.append((status, fields[i + 1]))
+            i += 2
+    return result
+
+
+def new_text(repo: Path, commit: str, path: str) -> str | None:
+    """The file's text at `commit`, or None when it is binary, not UTF-8, too large or not a blob."""
+    spec = f"{commit}:{path}"
+    try:
+        kind = git(repo, "cat-file", "-t", spec).strip()
+        if kind != b"blob" or int(git(repo, "cat-file", "-s", spec)) > MAX_FILE_BYTES:
+            return None
+        data = git(repo, "cat-file", "blob", spec)
+    except subprocess.CalledProcessError:
+        return None
+    if b"\0" in data:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def build_case(short: str, repo: Path, commit: str) -> dict:
+    full, licence, _ = REPOS[short]
+    parents = git(repo, "rev-list", "--parents", "-n", "1", commit).decode().split()
+    if len(parents) < 2:
+        raise SystemExit(f"{short} {commit}: a root commit has no parent to review against")
+    parent = parents[1]
+    diff = diff_text(repo, parent, commit).decode("utf-8", "replace")
+    files: dict[str, str] = {}
+    for status, path in changed_paths(repo, parent, commit):
+        if status == "D":
+            continue
+        text = new_text(repo, commit, path)
+        if text is not None:
+            files[path] = text
+    return {
+        "id": f"{short}/{commit[:12]}",
+        "diff": diff,
+        "files": files,
+        "source": {
+            "repo": full,
+            "commit": commit,
+            "parent": parent,
+            "licence": licence,
+            "url": f"https://github.com/{full}/commit/{commit}",
+        },
+    }
+
+
+def mirror_paths(root: Path, overrides: list[str]) -> dict[str, Path]:
+    paths = {short: root / full.replace("/", "+") / "repo" for short, (full, _, _) in REPOS.items()}
+    for item in overrides:
+        short, _, path = item.partition("=")
+        if short not in REPOS or not path:
+            raise SystemExit(f"--mirror {item!r}: expected <short>=<path>, short one of {sorted(REPOS)}")
+        paths[short] = Path(path)
+    return paths
+
+
+def read_commits() -> list[tuple[str, str]]:
+    pairs = []
+    for line in COMMITS.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            short, sha = line.split()
+            pairs.append((short, sha))
+    return pairs
+
+
+def build(paths: dict[str, Path]) -> None:
+    pairs = read_commits()
+    # mtime=0 and no file name in the gzip header: the same commits give the same bytes
+    with (
+        open(CASES, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
+    ):
+        for short, sha in pairs:
+            case = build_case(short, paths[short], sha)
+            gz.write((json.dumps(case, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
+    print(f"{len(pairs)} cases -> {CASES} ({CASES.stat().st_size:,} bytes)")
+
+
+def eligible(repo: Path) -> list[str]:
+    """Non-merge, non-root commits from HEAD (oldest first) adding lines to a file of our stacks."""
+    out = git(repo, "log", "--no-merges", "--reverse", "--format=>%H %P", "--numstat", "-M", "HEAD")
+    result: list[str] = []
+    sha = None
+    has_parent = touches = False
+    for line in out.decode("utf-8", "replace").splitlines():
+        if line.startswith(">"):
+            if sha and has_parent and touches:
+                result.append(sha)
+            parts = line[1:].split()
+            sha, has_parent, touches = parts[0], len(parts) > 1, False
+        elif line.strip():
+            added, _, path = line.split("\t", 2)
+            path = path.split(" => ")[-1].rstrip("}")
+            p = PurePosixPath(path)
+            if (
+                added not in ("-", "0")
+                and p.suffix.lower() in SOURCE_SUFFIXES
+                and p.name.lower() not in LOCKFILES
+            ):
+                touches = True
+    if sha and has_parent and touches:
+        result.append(sha)
+    return result
+
+
+def select(paths: dict[str, Path]) -> None:
+    lines = ["# <repo-short> <commit>: each case is the commit against its first parent (build_corpus.py)"]
+    for short, (_, _, count) in REPOS.items():
+        repo = paths[short]
+        candidates = eligible(repo)
+        chosen: list[str] = []
+        taken: set[int] = set()
+        for k in range(count):
+            i = k * len(candidates) // count
+            while i < len(candidates) and (
+                i in taken or len(diff_text_for(repo, candidates[i])) > MAX_DIFF_BYTES
+            ):
+                i += 1
+            if i < len(candidates):
+                taken.add(i)
+                chosen.append(candidates[i])
+        print(f"{short}: {len(chosen)} of {len(candidates)} eligible commits", file=sys.stderr)
+        lines += [f"{short} {sha}" for sha in chosen]
+    COMMITS.write_text("\n".join(lines) + "\n")
+
+
+def diff_text_for(repo: Path, commit: str) -> bytes:
+    return diff_text(repo, f"{commit}^1", commit)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
+    parser.add_argument("--mirror", action="append", default=[], metavar="SHORT=PATH")
+    parser.add_argument("--select", action="store_true", help="re-pick the commits into commits.txt first")
+    args = parser.parse_args()
+    paths = mirror_paths(args.mirror_root, args.mirror)
+    if args.select:
+        select(paths)
+    build(paths)
+
+
+if __name__ == "__main__":
+    main()
