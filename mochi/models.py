@@ -346,6 +346,7 @@ class Stats(Frozen):
     completion_tokens: int = 0
     duration_s: float = 0.0
     findings_dropped: int = 0  # findings on paths outside the change
+    findings_suppressed: int = 0  # hidden by mochi-ignore comments (mochi.suppress)
 
 
 class Review(Frozen):

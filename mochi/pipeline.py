@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mochi import findings as findings_mod
+from mochi import suppress as suppress_mod
 from mochi.budget import Budget, context_window, counter_for, provider_window
 from mochi.compliance import complete_table
 from mochi.errors import ProviderError
@@ -161,13 +162,16 @@ def run(
     budget: Budget | None = None,
     concurrency: int = 1,
     inline_only: bool = False,
+    suppress: bool = True,
+    known_rule: Callable[[str], bool] = lambda _rid: True,
 ) -> Outcome:
     """Review `target` and hand the Review to each publisher; see the module docstring.
 
     `budget` splits the model's context window (default: `build_budget(provider)`); the diff is
     sent in as many chunks as it needs, `concurrency` at a time. `inline_only` keeps only the
     findings on the diff's changed lines and file-level ones: an incremental review, whose
-    earlier commits were reviewed before.
+    earlier commits were reviewed before. `suppress` hides the findings that `mochi-ignore`
+    comments name (mochi.suppress); `known_rule` tells a comment naming no rule from one that does.
     """
     started = time.monotonic()
     diff = diff_source(target)
@@ -203,6 +207,13 @@ def run(
     )
     if inline_only:
         found = [f for f in found if f.anchored is Anchor.INLINE or f.line is None]
+    hidden = 0
+    if suppress and found:
+        suppressed = suppress_mod.apply(found, checked, read_file, known_rules=known_rule)
+        found, hidden = suppressed.kept, len(suppressed.hidden)
+        if hidden:
+            notices.append(f"{hidden} finding(s) hidden by mochi-ignore comments (--no-suppress shows them)")
+        notices += [f"mochi-ignore at {where}" for where in suppressed.unknown[:5]]
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))
@@ -217,6 +228,7 @@ def run(
         completion_tokens=sum(c.completion_tokens for c in llm.completions),
         duration_s=round(time.monotonic() - started, 3),
         findings_dropped=dropped,
+        findings_suppressed=hidden,
     )
     notices = [mask_credentials(n) for n in notices]  # notices are posted on pull requests
     review = Review(

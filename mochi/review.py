@@ -141,6 +141,12 @@ def _checker(settings: Settings) -> Any:
     return BuiltinReviewer(settings.rules)
 
 
+def _known_rule(rule_id: str) -> bool:
+    from mochi.providers.builtin import RULES
+
+    return rule_id in RULES
+
+
 def _fallback_path() -> Path:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     return Path(tempfile.gettempdir()) / f"mochi-review-{stamp}-{os.getpid()}.json"
@@ -194,6 +200,8 @@ def execute(
             provider=provider,
             checker=_checker(settings),
             read_file=read_changed,
+            suppress=settings.suppress,
+            known_rule=_known_rule,
             frameworks_for=context.frameworks_for,
             redactor=make_redactor(),
             scrub=make_scrubber(),
@@ -305,6 +313,8 @@ def review_selected(
             provider=provider,
             checker=_checker(settings),
             read_file=read_changed,
+            suppress=settings.suppress,
+            known_rule=_known_rule,
             frameworks_for=builder.frameworks_for,
             redactor=make_redactor(),
             scrub=make_scrubber(),

@@ -58,6 +58,7 @@ class Settings(BaseModel):
     # -- built-in checks
     builtin: bool = True
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
+    suppress: bool = True  # honour mochi-ignore comments (false or --no-suppress: show every finding)
     # -- output
     fail_on: Severity | None = None
     format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"

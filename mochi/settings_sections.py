@@ -24,7 +24,7 @@ class RuleConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: bool = True
+    enabled: bool | None = None  # None: the rule's own default (opt-in rules are off)
     severity: Severity | None = None
     exclude: tuple[str, ...] = ()
 

@@ -123,6 +123,11 @@ def _target(composed: Composed, params: Mapping[str, Any]) -> ReviewTarget:
 @click.option("--pull", is_flag=True, default=None, help="Pull the Ollama model when it is missing.")
 @click.option("--no-builtin", is_flag=True, help="Skip the built-in checks.")
 @click.option(
+    "--no-suppress",
+    is_flag=True,
+    help="Show the findings that mochi-ignore comments hide (to audit them).",
+)
+@click.option(
     "--pre-push",
     is_flag=True,
     help="Review what `git push` is about to send (for the pre-commit framework's pre-push stage).",
@@ -154,6 +159,8 @@ def review(**params: Any) -> None:
         flags.update(fail_on=params["fail_on"], format=params["fmt"], pull=params["pull"])
         if params["no_builtin"]:
             flags["builtin"] = False
+        if params["no_suppress"]:
+            flags["suppress"] = False
         if params["pre_push"] and not (params["head"] or params["staged"] or params["diff_file"]):
             params = {**params, "head": "HEAD"}
         if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/ci.py)

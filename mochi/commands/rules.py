@@ -30,6 +30,7 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
     from mochi.diff.git import Git
     from mochi.errors import NotARepositoryError
     from mochi.providers.builtin import ANY_LANGUAGE, RULES
+    from mochi.providers.builtin.engine import rule_enabled
     from mochi.settings import CONFIG_FILE, load
 
     with _errors():
@@ -49,7 +50,8 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
                     "severity": (cfg.severity if cfg and cfg.severity else rule.severity).value,
                     "type": rule.type.value,
                     "category": rule.category,
-                    "enabled": settings.builtin and (cfg.enabled if cfg else True),
+                    "enabled": settings.builtin and rule_enabled(rule, cfg),
+                    "default": rule_enabled(rule, None),
                     "exclude": list(cfg.exclude) if cfg else [],
                     "message": rule.message,
                     "suggestion": rule.suggestion,
@@ -61,7 +63,7 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
             return
         width = max((len(r["id"]) for r in rows), default=10)
         for r in rows:
-            state = "" if r["enabled"] else "  (disabled)"
+            state = "" if r["enabled"] else "  (opt-in, off)" if not r["default"] else "  (disabled)"
             click.echo(f"{r['id']:<{width}}  {r['severity']:<8}  {r['category']:<15}  {r['message']}{state}")
             if verbose:
                 click.echo(f"{'':<{width}}  {r['doc']}")

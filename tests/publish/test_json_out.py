@@ -30,6 +30,7 @@ STATS_KEYS = {
     "prompt_tokens",
     "completion_tokens",
     "duration_s",
+    "findings_suppressed",
 }
 
 
@@ -92,6 +93,7 @@ def test_values_are_plain_json(review: Review) -> None:
         "prompt_tokens": 1834,
         "completion_tokens": 412,
         "duration_s": 7.31,
+        "findings_suppressed": 0,
     }
     assert doc["skipped"] == [{"path": "package-lock.json", "reason": "lockfile"}]
     assert doc["providers"] == ["ollama/qwen2.5-coder:7b"]

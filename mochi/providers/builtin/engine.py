@@ -44,7 +44,7 @@ class BuiltinReviewer:
                 "See `mochi rules list` for the rule ids."
             )
         self._registry = registry
-        self._rules = [rule for rid, rule in registry.items() if config.get(rid, RuleConfig()).enabled]
+        self._rules = [rule for rid, rule in registry.items() if rule_enabled(rule, config.get(rid))]
         self._config = config
         self._options = options or Options()
         self._syntax = Syntax()
@@ -117,6 +117,13 @@ class BuiltinReviewer:
             fnmatchcase(path, glob) or ("/" not in glob and fnmatchcase(name, glob))
             for glob in config.exclude
         )
+
+
+def rule_enabled(rule: Rule, config: RuleConfig | None) -> bool:
+    """On when configured so, else by the rule's default (an opt-in rule is off until enabled)."""
+    if config is not None and config.enabled is not None:
+        return config.enabled
+    return bool(getattr(rule, "enabled_by_default", True))
 
 
 def _finding(rule: Rule, path: str, hit: Hit, severity: Severity) -> Finding:
