@@ -16,6 +16,7 @@ COMMANDS = {
     "review": "mochi.commands.review:review",
     "prompt": "mochi.commands.review:prompt",
     "ci": "mochi.commands.ci:ci",
+    "eval": "mochi.commands.eval:eval_command",
     "config": "mochi.commands.config:config",
     "rules": "mochi.commands.rules:rules",
     "db": "mochi.commands.store:db",
@@ -37,6 +38,7 @@ SUMMARIES = {
         "Actions, GitLab CI, or a Jenkins multibranch build of a GitHub or GitLab change)."
     ),
     "config": "Inspect the effective settings.",
+    "eval": "Score a reviewer on a labelled eval set: precision, recall and F1 per rule and overall.",
     "rules": "The built-in checks.",
     "db": "The record's database schema (Alembic migrations shipped with mochi).",
     "reviews": "Recorded reviews: list, show, comments, delete, retry.",
