@@ -55,29 +55,36 @@ def _conflict(start: int, end: int | None) -> Hit:
 
 # --------------------------------------------------------------------------- TODO without a ticket
 
-# A TODO after a comment opener on the same line. Found in two linear steps (the opener, then the
-# word after it): one regex with a lazy gap between them backtracked from every opener to the line's
-# end, so a line of 24,000 dashes took seconds and a megabyte line hours.
-_COMMENT_OPENER = re.compile(r"//|#|/\*|\*|<!--|--|;|\{/\*")
 _TODO_WORD = re.compile(r"\b(TODO|FIXME)\b")
 _ADDED_LINE = re.compile(r"[^\n]+")
 _TICKET = re.compile(r"\b[A-Z][A-Z0-9]{0,15}-\d+|#\d+|https?://|\bissue\b|\bgh-\d+", re.IGNORECASE)
+# TODO(PAY-12), TODO(Halo 3), TODO[perf], TODO @alice, TODO: @alice: someone or some release owns it
+_TAGGED = re.compile(r"[ \t]*(?:\([^)\n]+\)|\[[^\]\n]+\]|:?[ \t]*@\w)")
+
+
+def _quiet_file(source: SourceFile) -> bool:
+    """Test code, generated or vendored files and translation catalogues: hygiene rules stay silent."""
+    return source.is_test or source.is_generated or source.is_catalogue
 
 
 def _todo(source: SourceFile, _: Options) -> Iterator[Hit]:
+    if _quiet_file(source):
+        return
     for line, match in source.added_matches(_ADDED_LINE, needles=("todo", "fixme")):
         text = match.group(0)
-        opener = _COMMENT_OPENER.search(text)
-        todo = _TODO_WORD.search(text, opener.end()) if opener is not None else None
-        if todo is None or _TICKET.search(text, todo.end()):
-            continue
-        word = todo.group(1)
-        yield Hit(
-            line,
-            message=f"{word} without a ticket reference: nobody owns it and it will outlive its "
-            f"context. Link it to an issue (`{word}(PROJ-123): ...` or `{word} #123`), "
-            "or do it now.",
-        )
+        for todo in _TODO_WORD.finditer(text):
+            if _TAGGED.match(text, todo.end()) or _TICKET.search(text, todo.end()):
+                break  # the comment names its owner
+            if not source.in_comment(line, todo.start()) or source.in_test_code(line):
+                continue  # a TODO in a string is text, not a note to the team
+            word = todo.group(1)
+            yield Hit(
+                line,
+                message=f"{word} without a ticket reference: nobody owns it and it will outlive its "
+                f"context. Link it to an issue (`{word}(PROJ-123): ...` or `{word} #123`), "
+                "or do it now.",
+            )
+            break
 
 
 # --------------------------------------------------------------------------- large files
@@ -85,7 +92,7 @@ def _todo(source: SourceFile, _: Options) -> Iterator[Hit]:
 
 def _large_file(source: SourceFile, options: Options) -> Iterator[Hit]:
     count = len(source.added)
-    if count > options.large_file_lines:
+    if count > options.large_file_lines and not _quiet_file(source):
         yield Hit(
             None,
             message=f"This change adds {count} lines to one file (more than {options.large_file_lines}): "
@@ -110,6 +117,31 @@ _SECRET_FILES = (
 )
 _ENV_TEMPLATES = frozenset({".env.example", ".env.sample", ".env.template", ".env.dist", ".env.defaults"})
 _NPM_TOKEN = re.compile(r"_authToken[ \t]*=[ \t]*([^\s$][^\s]*)")
+_PEM_BLOCK = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----")
+_PUBLIC_BLOCKS = frozenset(
+    {"CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CRL", "CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"}
+)
+_PUBLIC_KEY = re.compile(r"^(?:[A-Z0-9]+ )*PUBLIC KEY$")
+_DUMMY_HEADER = re.compile(r"(?i)\b(?:dummy|example|fake|placeholder|sample|mock|not real)\b")
+
+
+def _only_public_blocks(source: SourceFile) -> bool:
+    """A PEM text whose blocks are all certificates or public keys (a certificate chain, a .pub)."""
+    kinds = _PEM_BLOCK.findall(source.text) if "-----BEGIN " in source.text else []
+    return bool(kinds) and all(k in _PUBLIC_BLOCKS or _PUBLIC_KEY.match(k) for k in kinds)
+
+
+def _dummy_env(source: SourceFile) -> bool:
+    """An env file of test code, or whose leading comment says its values are dummies/examples."""
+    if source.is_test:
+        return True
+    for line in source.lines[:10]:
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return False
+        if _DUMMY_HEADER.search(stripped):
+            return True
+    return False
 
 
 def _sensitive_file(source: SourceFile, _: Options) -> Iterator[Hit]:
@@ -131,8 +163,12 @@ def _sensitive_file(source: SourceFile, _: Options) -> Iterator[Hit]:
             )
         return
     if (name == ".env" or name.startswith(".env.")) and name not in _ENV_TEMPLATES:
+        if _dummy_env(source):
+            return
         what = "an environment file (.env), which usually holds credentials and machine-local settings"
     elif any(fnmatchcase(name, pattern) for pattern in _SECRET_FILES):
+        if not source.diff.binary and _only_public_blocks(source):
+            return  # certificates and public keys are public
         what = "a private key or certificate store"
     else:
         return
@@ -163,7 +199,9 @@ RULES = (
         type=FindingType.SUGGESTION,
         category="maintainability",
         message="TODO/FIXME without a ticket reference.",
-        doc="An added comment with TODO or FIXME and no ticket reference after it (PROJ-123, #123, a URL).",
+        doc="An added comment with TODO or FIXME and no ticket reference or tag after it (PROJ-123, #123, a "
+        "URL, TODO(owner), TODO[tag], TODO @user). Not in strings, test code, generated or vendored files "
+        "and translation catalogues.",
         check=_todo,
         suggestion="TODO(PROJ-123): ...",
     ),
@@ -175,7 +213,8 @@ RULES = (
         category="maintainability",
         message="A very large file is added.",
         doc="A file to which the change adds more lines than Options.large_file_lines (1000 by default); "
-        "reported once, on the file.",
+        "reported once, on the file. Not for test files, lockfiles, snapshots, generated, vendored or "
+        "minified files and translation catalogues.",
         check=_large_file,
         suggestion="Split the change, or mark generated files.",
     ),
@@ -186,9 +225,10 @@ RULES = (
         type=FindingType.BUG,
         category="security",
         message="A file that should not be committed is in the change.",
-        doc=".env and .env.* (except .env.example/.sample/.template/.dist/.defaults), *.pem, *.key, "
-        "id_rsa/id_dsa/id_ecdsa/id_ed25519, *.p12, *.pfx, *.jks, *.keystore, and an .npmrc with a literal "
-        "_authToken.",
+        doc=".env and .env.* (except .env.example/.sample/.template/.dist/.defaults, env files under test "
+        "directories and those whose leading comment says the values are dummies or examples), *.pem, "
+        "*.key (unless they only hold certificates or public keys), id_rsa/id_dsa/id_ecdsa/id_ed25519, "
+        "*.p12, *.pfx, *.jks, *.keystore, and an .npmrc with a literal _authToken.",
         check=_sensitive_file,
         suggestion="Remove it and add it to .gitignore.",
         on_binary=True,

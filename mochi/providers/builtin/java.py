@@ -9,14 +9,14 @@ from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
 from mochi.providers.builtin.java_sql import Q_DECLARED_TYPES, Q_SQL_CALLS, sql_concatenation
-from mochi.providers.builtin.java_syntax import annotation_names, modifiers_of
+from mochi.providers.builtin.java_syntax import annotation_names, is_test_source, modifiers_of
 from mochi.providers.builtin.java_transactional import (
     Q_INVOCATIONS,
     Q_METHODS,
     self_invocation,
     transactional_private_final,
 )
-from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.rule import Hit, Options, Rule, unless
 from mochi.providers.builtin.source import SourceFile
 from mochi.providers.builtin.syntax import descendants, first_line, last_line, text
 
@@ -31,8 +31,8 @@ Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
 
 
 def _field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "@Autowired" not in source.text and "@Inject" not in source.text:
-        return
+    if "@Autowired" not in source.text and "@Inject" not in source.text or is_test_source(source):
+        return  # in tests, @Autowired fields are the natural way to get beans (Spring's own docs)
     for field in source.query(Q_FIELDS).get("field", []):
         names = annotation_names(modifiers_of(field))
         annotation = "Autowired" if "Autowired" in names else "Inject" if "Inject" in names else None
@@ -68,7 +68,7 @@ Q_SYSTEM_STREAM = (
 
 
 def _system_out(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if source.is_test or "System." not in source.text:
+    if "System." not in source.text or is_test_source(source):
         return
     logger = None
     for call in source.query(Q_SYSTEM_STREAM).get("call", []):
@@ -100,7 +100,7 @@ Q_CALLS_WITH_ARGS = "(method_invocation name: (identifier) @name arguments: (arg
 
 
 def _print_stack_trace(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "printStackTrace" not in source.text:
+    if "printStackTrace" not in source.text or is_test_source(source):
         return
     for m in source.matches(Q_CALLS_WITH_ARGS):
         call, name, args = m["call"], m["name"], m["args"]
@@ -139,7 +139,7 @@ Q_CATCH = "(catch_clause) @catch"
 
 
 def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "catch" not in source.text:
+    if "catch" not in source.text or is_test_source(source):
         return
     for clause in source.query(Q_CATCH).get("catch", []):
         body = clause.child_by_field_name("body")
@@ -212,7 +212,8 @@ RULES = (
         message="Field injection: use constructor injection.",
         doc="A field annotated @Autowired or @Inject. Constructor injection makes dependencies explicit, "
         "lets the fields be final and the class be tested without Spring. Constructor and setter "
-        "injection are not reported.",
+        "injection are not reported, nor test code (src/test, *Test.java, classes importing JUnit or "
+        "Spring's test support), where field injection is the natural way to get beans.",
         check=_field_injection,
         queries=(Q_FIELDS,),
         suggestion="Make the field private final and take it as a constructor parameter.",
@@ -224,7 +225,8 @@ RULES = (
         type=FindingType.SUGGESTION,
         category="maintainability",
         message="System.out/System.err bypasses logging.",
-        doc="Calls on System.out or System.err outside test sources (src/test, *Test.java...).",
+        doc="Calls on System.out or System.err outside test code (src/test, *Test.java, classes importing "
+        "a test framework).",
         check=_system_out,
         queries=(Q_SYSTEM_STREAM,),
         suggestion="Use the class's logger (SLF4J).",
@@ -236,7 +238,7 @@ RULES = (
         type=FindingType.SUGGESTION,
         category="maintainability",
         message="printStackTrace() writes outside the logs.",
-        doc="A call to printStackTrace() with no argument.",
+        doc="A call to printStackTrace() with no argument, outside test code.",
         check=_print_stack_trace,
         queries=(Q_CALLS_WITH_ARGS,),
         suggestion='log.error("what failed", e) or rethrow with context.',
@@ -250,7 +252,8 @@ RULES = (
         message="An exception is swallowed.",
         doc="An empty catch block with no comment, or a catch of Exception/Throwable/RuntimeException whose "
         "body only logs (logger calls, System.out/err, printStackTrace) and neither rethrows nor returns "
-        "an error. An empty catch with a comment explaining why is accepted.",
+        "an error. An empty catch with a comment explaining why is accepted; test code (where a catch "
+        "often expects the exception) is not checked.",
         check=_swallowed_exception,
         queries=(Q_CATCH,),
         suggestion="Rethrow wrapped with context, return an error, or catch a narrower exception.",
@@ -265,8 +268,9 @@ RULES = (
         doc="The first argument of a JdbcTemplate/JdbcClient method (query, queryForObject, update, "
         "execute...), EntityManager.createQuery/createNativeQuery or JDBC Statement/Connection method "
         "is built with + concatenation, String.format, formatted() or concat() with a non-constant "
-        "part, directly or through a local variable built that way.",
-        check=sql_concatenation,
+        "part, directly or through a local variable built that way. Not in test code, which no attacker "
+        "reaches.",
+        check=unless(is_test_source, sql_concatenation),
         queries=(Q_SQL_CALLS, Q_DECLARED_TYPES),
         suggestion="Use bind parameters (?, :name, setParameter).",
     ),

@@ -52,6 +52,17 @@ class Hit:
 Check = Callable[["SourceFile", Options], Iterable[Hit]]
 
 
+def unless(skip: Callable[[SourceFile], bool], check: Check) -> Check:
+    """`check`, silent on the files `skip` picks out (test code, generated files...)."""
+
+    def guarded(source: SourceFile, options: Options) -> Iterable[Hit]:
+        return () if skip(source) else check(source, options)
+
+    guarded.__name__ = getattr(check, "__name__", "check")
+    guarded.__doc__ = check.__doc__
+    return guarded
+
+
 @dataclass(frozen=True)
 class Rule:
     """A built-in check and what `mochi rules list` shows about it."""
@@ -72,6 +83,9 @@ class Rule:
     # the tree-sitter query patterns the check runs: the engine runs all of a file's patterns in one
     # pass over its tree (several times faster than one pass per pattern)
     queries: tuple[str, ...] = ()
+    # False for a rule too noisy to run unless the user turns it on (`[rules.<id>] enabled = true`):
+    # one whose precision on real projects stays under 80%.
+    enabled_by_default: bool = True
 
     def applies_to(self, language: str | None) -> bool:
         """True when the rule runs on files of `language` (None: not a language we parse)."""

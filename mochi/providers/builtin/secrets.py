@@ -159,6 +159,11 @@ _NOT_A_SECRET_KEY = re.compile(
     r"(?i)(?:length|policy|enabled|required|file|path|hint|label|field|pattern|regex|min|max|expiry|expires|"
     r"ttl|timeout|mode|type|encoder|algorithm|url|uri|name|id|header|param|prompt|reset|manager|store)$"
 )
+# keys of user-interface text: auth.set_password.title, password.placeholder, reset_password.message...
+_LABEL_KEY = re.compile(
+    r"(?i)[._\-](?:title|subtitle|label|placeholder|message|msg|hint|text|tooltip|caption|description|"
+    r"desc|help|heading|button|btn|error|success|confirm|link|notice|info|warning)$"
+)
 
 
 def is_config_file(path: str) -> bool:
@@ -168,7 +173,7 @@ def is_config_file(path: str) -> bool:
 
 
 def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if not is_config_file(source.path):
+    if not is_config_file(source.path) or source.is_catalogue or source.is_generated:
         return
     for line, match in source.added_matches(_CONFIG_KEY, needles=("passw", "pwd", "secret")):
         key, raw = match.group(1), match.group(2)
@@ -177,15 +182,19 @@ def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
             value = value[1:].split(value[0], 1)[0]
         else:
             value = re.split(r"[ \t]+[#;]", value, maxsplit=1)[0]
+        key = key.rstrip("\"'")
         if (
             value in ("{", "[", "|", ">")
-            or _NOT_A_SECRET_KEY.search(key.rstrip("\"'"))
+            or _NOT_A_SECRET_KEY.search(key)
+            or _LABEL_KEY.search(key)
+            or " " in value  # "Set password", "Passwords do not match": a label, not a password
             or is_placeholder(value)
         ):
             continue
         yield Hit(
             line,
-            message=f"`{key}` is set to a literal password (`{redact(value)}`) in a committed configuration "
+            # not even a redacted part of the value: a short password has little else to hide it
+            message=f"`{key}` is set to a literal password in a committed configuration "
             f"file. Reference it instead (`{key}=${{{_env_name(key)}}}`) and provide the value from the "
             "environment or a secret store; rotate the one committed here.",
         )
@@ -367,8 +376,11 @@ RULES = (
         _config_password,
         "A password is set to a literal in a configuration file.",
         "Keys named like password/passwd/pwd/secret in application.properties/yml, .env, JSON, TOML and "
-        "INI files set to a literal. Placeholders (${DB_PASSWORD}, <your-password>, changeme, ENC(...)) "
-        "and keys that are about a password but are not one (password.min-length) are ignored.",
+        "INI files set to a literal. Placeholders (${DB_PASSWORD}, <your-password>, changeme, ENC(...)), "
+        "keys that are about a password but are not one (password.min-length), user-interface text "
+        "(values with spaces, keys ending in .title/.label/.placeholder/.message/.hint/.text...) and "
+        "translation catalogues (locales/, i18n/, messages_*.properties) are ignored. The message names "
+        "the key, never the value.",
         severity=Severity.HIGH,
         supersedes=("secrets.high-entropy-string",),
     ),

@@ -11,10 +11,34 @@ from pathlib import PurePosixPath
 from tree_sitter import Node, QueryCursor
 
 from mochi.models import FileDiff, Line, LineKind
-from mochi.providers.builtin.syntax import Syntax, language_of
+from mochi.providers.builtin.context import (
+    EslintSuppressions,
+    comment_column,
+    is_catalogue_path,
+    is_generated_path,
+    is_test_path,
+    looks_generated,
+)
+from mochi.providers.builtin.syntax import Syntax, ancestors, first_line, language_of, last_line, text
 
-_TEST_DIRS = frozenset({"test", "tests", "__tests__", "__mocks__", "spec", "e2e", "cypress", "testdata"})
-_TEST_MARKERS = (".test.", ".spec.", "_test.", "-test.", ".stories.")
+_COMMENTS = frozenset({"comment", "line_comment", "block_comment", "html_comment"})
+_STRINGS = frozenset(
+    {
+        "string",
+        "template_string",
+        "string_fragment",
+        "string_literal",
+        "raw_string_literal",
+        "char_literal",
+        "character_literal",
+        "text_block",
+        "jsx_text",
+        "regex",
+    }
+)
+# #[test], #[tokio::test], #[actix_web::test], #[bench], #[cfg(test)], #[cfg(all(test, ...))]
+_RUST_TEST_ATTRIBUTE = re.compile(r"^#\[(?:\w+::)*(?:test|bench)\b|^#\[cfg\((?:all\()?test\b")
+Q_RUST_ATTRIBUTES = "(attribute_item) @a"
 
 
 class SourceFile:
@@ -35,6 +59,7 @@ class SourceFile:
         self._syntax = syntax
         right = diff.right_lines()
         self.added = frozenset(no for no, ln in right.items() if ln.kind is LineKind.ADDED)
+        self.shown = frozenset(right)  # the lines the diff shows (added and context)
         lines = _split(content) if content is not None else None
         if lines is None or not _agrees(lines, right):
             # a file that does not match the diff (stale checkout, other revision) is worse than none
@@ -142,13 +167,73 @@ class SourceFile:
     def name(self) -> str:
         return PurePosixPath(self.path).name
 
+    def known(self, no: int) -> bool:
+        """True when line `no` is the file's real text (not a blank or header rebuilt between hunks)."""
+        return self.complete or no in self.shown
+
     @cached_property
     def is_test(self) -> bool:
         """A test file by the usual layouts: tests/, __tests__/, src/test/, *.test.ts, *_test.rs..."""
-        lowered = self.name.lower()
-        return bool(_TEST_DIRS.intersection(p.lower() for p in self.parts[:-1])) or any(
-            m in lowered for m in _TEST_MARKERS
-        )
+        return is_test_path(self.path)
+
+    @cached_property
+    def is_generated(self) -> bool:
+        """Lockfiles, snapshots, vendored or minified code, files a generator marks `@generated`."""
+        return is_generated_path(self.path) or looks_generated(self.lines)
+
+    @cached_property
+    def is_catalogue(self) -> bool:
+        """A translation catalogue (locales/, i18n/, messages_fr.properties, en.json, *.po...)."""
+        return is_catalogue_path(self.path)
+
+    @cached_property
+    def _test_regions(self) -> tuple[tuple[int, int], ...]:
+        """Line spans of Rust `#[cfg(test)]` modules and `#[test]` functions (other languages: none)."""
+        if self.language != "rust" or "test" not in self.text:
+            return ()
+        regions: list[tuple[int, int]] = []
+        for attribute in self.query(Q_RUST_ATTRIBUTES).get("a", []):
+            if not _RUST_TEST_ATTRIBUTE.match(text(attribute)):
+                continue
+            item = attribute.next_named_sibling
+            while item is not None and item.type in ("attribute_item", "line_comment", "block_comment"):
+                item = item.next_named_sibling
+            if item is not None:
+                regions.append((first_line(attribute), last_line(item)))
+        return tuple(regions)
+
+    def in_test_code(self, no: int) -> bool:
+        """Line `no` is test code: a test file, or a test module/function inside a Rust file."""
+        return self.is_test or any(start <= no <= end for start, end in self._test_regions)
+
+    def in_comment(self, no: int, column: int) -> bool:
+        """True when character `column` of line `no` is inside a comment.
+
+        Parsed languages ask the syntax tree (a string is not a comment); when the tree cannot tell
+        (code rebuilt from hunks, where a block comment may open above the hunk) and for other files,
+        a comment opener before the column, outside quotes, decides.
+        """
+        line = self.line(no)
+        if self.language is not None:
+            byte = len(line[:column].encode("utf-8"))
+            node = self.root.descendant_for_point_range((no - 1, byte), (no - 1, byte))
+            for current in (node, *ancestors(node)) if node is not None else ():
+                if current.type in _COMMENTS:
+                    return True
+                if current.type in _STRINGS:
+                    return False
+            if self.complete:
+                return False
+        opener = comment_column(line, self.path)
+        return opener is not None and opener <= column
+
+    @cached_property
+    def _eslint(self) -> EslintSuppressions | None:
+        return EslintSuppressions(self.lines) if "eslint-" in self.text else None
+
+    def lint_disabled(self, no: int, rules: frozenset[str]) -> bool:
+        """True when an `eslint-disable` comment turns one of `rules` off on line `no`."""
+        return self._eslint is not None and self._eslint.covers(no, rules)
 
 
 def _rebuild(diff: FileDiff, right: dict[int, Line]) -> list[str]:
