@@ -249,16 +249,30 @@ def _distinct_fingerprints(findings: list[Finding]) -> list[Finding]:
 
 
 def _combine(a: Finding, b: Finding) -> Finding:
-    """The more specific of two duplicates, with the higher severity and both sources."""
+    """The more specific of two duplicates, with the higher severity, both sources and every message
+    that says something the other does not (the model's view of a problem a rule also found)."""
     winner, other = (a, b) if _specificity(a) >= _specificity(b) else (b, a)
     sources = sorted({s for f in (a, b) for s in f.source.split("+") if s})
+    message = winner.message
+    if _words(other.message) and _words(other.message) not in _words(message):
+        who = (
+            "the AI review"
+            if other.source.startswith("llm:") and not other.rule_id
+            else (other.rule_id or other.source)
+        )
+        message = f"{message}\n\nAlso ({who}): {other.message}"
     return winner.model_copy(update={
+        "message": message,
         "severity": max(a.severity, b.severity, key=lambda s: s.rank),
         "source": "+".join(sources),
         "suggestion": winner.suggestion or other.suggestion,
         "category": winner.category or other.category,
         "rule_id": winner.rule_id or other.rule_id,
     })  # fmt: skip
+
+
+def _words(text: str) -> str:
+    return " ".join(re.sub(r"[\W_]+", " ", text.lower()).split())
 
 
 def _specificity(f: Finding) -> tuple[bool, int]:

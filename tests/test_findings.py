@@ -434,7 +434,8 @@ def test_finalize_drops_paths_outside_the_change_and_sorts() -> None:
     assert all(f.fingerprint for f in findings)
 
 
-def test_duplicates_merge_keeping_the_more_specific_message() -> None:
+def test_duplicates_merge_under_the_more_specific_message_keeping_the_others() -> None:
+    """Issue 12: merged findings keep every message (the model's view joins the rule's), once each."""
     raw = [
         F(line=12, category="security", severity="medium", message="SQL injection", source="llm:ollama/qwen"),
         F(
@@ -450,7 +451,7 @@ def test_duplicates_merge_keeping_the_more_specific_message() -> None:
     ]
     (merged,), dropped = finalize(raw, make_diff())
     assert dropped == 0
-    assert merged.message == "User input reaches SQL unescaped"
+    assert merged.message == "User input reaches SQL unescaped\n\nAlso (the AI review): SQL injection"
     assert merged.suggestion == "Use a PreparedStatement"
     assert merged.severity is Severity.HIGH
     assert merged.source == "builtin:sql-concat+llm:ollama/qwen"
