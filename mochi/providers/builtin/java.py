@@ -31,7 +31,7 @@ Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
 
 
 def _field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "@Autowired" not in source.text and "@Inject" not in source.text or is_test_source(source):
+    if ("@Autowired" not in source.text and "@Inject" not in source.text) or is_test_source(source):
         return  # in tests, @Autowired fields are the natural way to get beans (Spring's own docs)
     for field in source.query(Q_FIELDS).get("field", []):
         names = annotation_names(modifiers_of(field))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 
 from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
-from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.rule import Check, Hit, Options, Rule, lint_aware, unless
 from mochi.providers.builtin.source import SourceFile
 from mochi.providers.builtin.syntax import JS_LANGUAGES, TS_LANGUAGES, ancestors, first_line, last_line, text
 
@@ -87,6 +88,57 @@ def _is_tooling(source: SourceFile) -> bool:
     return source.is_test or bool(_TOOLING_DIRS.intersection(p.lower() for p in source.parts[:-1]))
 
 
+def _generated(source: SourceFile) -> bool:
+    return source.is_generated
+
+
+def _test_or_generated(source: SourceFile) -> bool:
+    return source.is_test or source.is_generated
+
+
+# a condition true only in development (isDevEnv(), __DEV__, NODE_ENV !== 'production', options.debug)
+_DEV = re.compile(
+    r"__DEV__|\b(?:is|in)_?[Dd]ev[A-Z_]?\w*|\bIS_DEV\w*|\b[dD]ev(?:elopment)?Mode\b|\.DEV\b|\bDEBUG\b|"
+    r"\b(?:is)?[dD]ebug\w*|\bverbose\b|[\"']development[\"']|!==?[ \t]*[\"']production[\"']|"
+    r"[\"']production[\"'][ \t]*!=="
+)
+_PROD = re.compile(
+    r"__PROD__|\bis_?[Pp]rod\w*|\bIS_PROD\w*|\.PROD\b|(?<![!=])===?[ \t]*[\"']production[\"']|"
+    r"[\"']production[\"'][ \t]*===?"
+)
+
+
+def _dev_when(condition: Node) -> bool | None:
+    """True when the condition holds only in development, False when only in production, else None."""
+    raw = text(condition).strip("() \t\n")
+    negated = raw.startswith("!") and not raw.startswith("!=")
+    raw = raw[1:] if negated else raw
+    dev, prod = bool(_DEV.search(raw)), bool(_PROD.search(raw))
+    if dev == prod:
+        return None
+    return dev != negated
+
+
+def _inside(node: Node, outer: Node | None) -> bool:
+    return outer is not None and outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
+
+
+def _dev_only(call: Node) -> bool:
+    """Inside the development-only branch of an if, ?: or `&&` (`if (isDevEnv()) { ... }`)."""
+    for parent in ancestors(call):
+        condition = parent.child_by_field_name("condition")
+        if parent.type in ("if_statement", "ternary_expression") and condition is not None:
+            when = _dev_when(condition)
+            branch = "consequence" if when else "alternative"
+            if when is not None and _inside(call, parent.child_by_field_name(branch)):
+                return True
+        elif parent.type == "binary_expression" and text(parent.child_by_field_name("operator")) == "&&":
+            left = parent.child_by_field_name("left")
+            if left is not None and not _inside(call, left) and _dev_when(left):
+                return True
+    return False
+
+
 _CONSOLE_METHODS = frozenset({"log", "debug", "trace", "dir", "table"})
 
 
@@ -101,7 +153,7 @@ def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
         return
     for m in source.matches(Q_MEMBER_CALLS):
         call, obj, prop = m["call"], m["obj"], m["prop"]
-        if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS:
+        if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS or _dev_only(call):
             continue
         yield Hit(
             first_line(call),
@@ -151,8 +203,8 @@ Q_PREDEFINED_TYPES = "(predefined_type) @t"
 
 
 def _any_in_signature(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "any" not in source.text:
-        return
+    if "any" not in source.text or source.is_test:
+        return  # test doubles and fixtures are typed loosely on purpose
     by_line: dict[int, list[tuple[Node, str]]] = {}
     for node in source.query(Q_PREDEFINED_TYPES).get("t", []):
         part = _signature_part(node) if text(node) == "any" else None
@@ -193,6 +245,11 @@ def _loose_equality(source: SourceFile, _: Options) -> Iterator[Hit]:
         )
 
 
+def _checked(check: Check, lint_rules: tuple[str, ...], skip: Callable[[SourceFile], bool]) -> Check:
+    """`check` silent where `skip` says (generated, test code) and where eslint's `lint_rules` are off."""
+    return unless(skip, lint_aware(frozenset(lint_rules), check))
+
+
 RULES = (
     Rule(
         id="js.dangerously-set-inner-html",
@@ -201,8 +258,9 @@ RULES = (
         type=FindingType.BUG,
         category="security",
         message="dangerouslySetInnerHTML can inject scripts (XSS).",
-        doc="A dangerouslySetInnerHTML JSX attribute or createElement prop.",
-        check=_dangerously_set_inner_html,
+        doc="A dangerouslySetInnerHTML JSX attribute or createElement prop (not in test files or stories, "
+        "nor where `react/no-danger` is disabled by an eslint comment).",
+        check=_checked(_dangerously_set_inner_html, ("react/no-danger",), _test_or_generated),
         queries=(Q_PAIRS, Q_JSX_ATTRIBUTES),
         suggestion="Render children, or sanitize with DOMPurify.",
     ),
@@ -213,8 +271,9 @@ RULES = (
         type=FindingType.BUG,
         category="security",
         message="eval()/new Function() runs strings as code.",
-        doc="Calls to eval (also window./globalThis.eval) and new Function(...).",
-        check=_eval,
+        doc="Calls to eval (also window./globalThis.eval) and new Function(...), outside test files and "
+        "where no eslint comment disables no-eval/no-new-func.",
+        check=_checked(_eval, ("no-eval", "no-new-func", "no-implied-eval"), _test_or_generated),
         queries=(Q_CALLS, Q_NEW),
         suggestion="JSON.parse, or a map of functions.",
     ),
@@ -225,8 +284,10 @@ RULES = (
         type=FindingType.SUGGESTION,
         category="maintainability",
         message="Leftover console.log().",
-        doc="console.log/debug/trace/dir/table calls, except in test files and under scripts/, bin/, tools/.",
-        check=_console_log,
+        doc="console.log/debug/trace/dir/table calls, except in test files, under scripts/, bin/, tools/, "
+        "in development-only branches (`if (isDev...)`, `if (__DEV__)`, `NODE_ENV !== 'production'`) and "
+        "where an eslint-disable comment turns no-console off.",
+        check=_checked(_console_log, ("no-console",), _generated),
         queries=(Q_MEMBER_CALLS,),
         suggestion="Remove it or use a logger.",
     ),
@@ -237,8 +298,9 @@ RULES = (
         type=FindingType.BUG,
         category="correctness",
         message="Leftover debugger statement.",
-        doc="A `debugger` statement, except in test files and under scripts/, bin/, tools/.",
-        check=_debugger,
+        doc="A `debugger` statement, except in test files, under scripts/, bin/, tools/, and where an "
+        "eslint-disable comment turns no-debugger off.",
+        check=_checked(_debugger, ("no-debugger",), _generated),
         queries=(Q_DEBUGGER,),
         suggestion="Remove it.",
     ),
@@ -250,8 +312,9 @@ RULES = (
         category="maintainability",
         message="`any` in a function signature.",
         doc="`any` in a parameter or return type annotation (also nested: Promise<any>, any[]). Variables "
-        "and fields typed any are not reported.",
-        check=_any_in_signature,
+        "and fields typed any are not reported, nor test files, generated files, or lines where an eslint "
+        "comment disables @typescript-eslint/no-explicit-any.",
+        check=_checked(_any_in_signature, ("@typescript-eslint/no-explicit-any",), _generated),
         queries=(Q_PREDEFINED_TYPES,),
         suggestion="Use the real type, a generic or unknown.",
     ),
@@ -262,8 +325,9 @@ RULES = (
         type=FindingType.SUGGESTION,
         category="correctness",
         message="Loose equality (== / !=).",
-        doc="== or != with neither side the literal null (`x == null` is the idiom for null or undefined).",
-        check=_loose_equality,
+        doc="== or != with neither side the literal null (`x == null` is the idiom for null or undefined). "
+        "Not in test files, nor where an eslint comment disables eqeqeq.",
+        check=_checked(_loose_equality, ("eqeqeq",), _test_or_generated),
         queries=(Q_LOOSE_EQUALITY,),
         suggestion="Use === / !==.",
     ),

@@ -7,7 +7,7 @@ user's per-rule configuration and turns hits into Findings.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -61,6 +61,20 @@ def unless(skip: Callable[[SourceFile], bool], check: Check) -> Check:
     guarded.__name__ = getattr(check, "__name__", "check")
     guarded.__doc__ = check.__doc__
     return guarded
+
+
+def lint_aware(lint_rules: frozenset[str], check: Check) -> Check:
+    """`check` without the hits on lines where a linter's disable comment turns off one of
+    `lint_rules` (`// eslint-disable-next-line no-console`): the author already decided."""
+
+    def filtered(source: SourceFile, options: Options) -> Iterator[Hit]:
+        for hit in check(source, options):
+            if hit.line is None or not source.lint_disabled(hit.line, lint_rules):
+                yield hit
+
+    filtered.__name__ = getattr(check, "__name__", "check")
+    filtered.__doc__ = check.__doc__
+    return filtered
 
 
 @dataclass(frozen=True)

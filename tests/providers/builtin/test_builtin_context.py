@@ -437,7 +437,9 @@ def test_console_log_in_dev_branches_and_under_eslint_disable_is_silent() -> Non
 
 
 def test_console_log_file_level_eslint_disable() -> None:
-    text = "/* eslint-disable no-console */\nconsole.log(1);\n/* eslint-enable no-console */\nconsole.log(2);\n"
+    text = (
+        "/* eslint-disable no-console */\nconsole.log(1);\n/* eslint-enable no-console */\nconsole.log(2);\n"
+    )
     assert hits(added("web/src/a.js", text), "js.console-log") == [4]
 
 
@@ -574,9 +576,14 @@ def test_minified_file_is_not_reviewed_for_hygiene() -> None:
     assert hits(findings, "js.console-log") == []
 
 
-@pytest.mark.parametrize("path", ["web/src/orders.test.ts", "web/src/__tests__/orders.ts", "web/e2e/orders.spec.ts"])
+@pytest.mark.parametrize(
+    "path", ["web/src/orders.test.ts", "web/src/__tests__/orders.ts", "web/e2e/orders.spec.ts"]
+)
 def test_any_in_signature_is_silent_in_tests(path: str) -> None:
-    assert hits(added(path, "export function mock(x: any): any {\n  return x;\n}\n"), "ts.any-in-signature") == []
+    assert (
+        hits(added(path, "export function mock(x: any): any {\n  return x;\n}\n"), "ts.any-in-signature")
+        == []
+    )
 
 
 def test_any_in_signature_still_fires_in_sources() -> None:
