@@ -123,7 +123,7 @@ def rule_enabled(rule: Rule, config: RuleConfig | None) -> bool:
     """On when configured so, else by the rule's default (an opt-in rule is off until enabled)."""
     if config is not None and config.enabled is not None:
         return config.enabled
-    return bool(getattr(rule, "enabled_by_default", True))
+    return rule.enabled_by_default
 
 
 def _finding(rule: Rule, path: str, hit: Hit, severity: Severity) -> Finding:
