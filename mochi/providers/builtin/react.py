@@ -25,7 +25,20 @@ _FUNCTIONS = frozenset(
 )
 _HOOK = re.compile(r"^use[A-Z0-9]")
 _COMPONENT = re.compile(r"^[A-Z]")
-_WRAPPERS = frozenset({"memo", "forwardRef", "React.memo", "React.forwardRef", "observer"})
+# higher-order components: `memo(...)`, `withRouter(...)`, `connect(mapState)(...)` return a component
+_WRAPPERS = frozenset({"memo", "forwardRef", "observer", "connect", "compose", "inject"})
+_HOC_NAME = re.compile(r"^with[A-Z0-9_]")
+_IMPORTED = re.compile(r"""(?:\bfrom|\bimport|\brequire\()[ \t]*\(?[ \t]*["']([^"'\n]+)["']""")
+# a file whose `use*` calls are React hooks imports React or its ecosystem
+_REACT_MODULE = re.compile(
+    r"^(?:p?react(?:-dom|-native)?|preact/hooks|next|swr)(?:/|$)|^(?:@[\w.-]+/)?p?react-|^@[\w.-]+/react(?:[-/]|$)"
+)
+# Vue, Pinia and vue-query have `use*` composables that are not bound by the rules of hooks
+_OTHER_MODULE = re.compile(
+    r"^(?:vue|pinia|vuex|vue-router|vue-query|nuxt|svelte|solid-js|#app|#imports)(?:/|$)"
+    r"|^@(?:vue|vueuse|pinia)/|^@tanstack/(?:vue|solid|svelte)-query"
+)
+_OTHER_DEFINE = re.compile(r"\b(?:defineStore|defineComponent|defineNuxtComponent)[ \t]*\(")
 _EFFECTS = frozenset({"useEffect", "useLayoutEffect", "React.useEffect", "React.useLayoutEffect"})
 _STATE_HOOKS = frozenset({"useState", "React.useState"})
 
@@ -153,19 +166,38 @@ def _missing_key(source: SourceFile, _: Options) -> Iterator[Hit]:
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 
 
+def is_react_file(source: SourceFile) -> bool:
+    """True when `use*` calls in the file are React hooks: a .jsx/.tsx file, or one importing React
+    (preact, react-*, next...), and in neither case a Vue/Pinia/Svelte/Solid file."""
+    modules = [match.group(1) for match in _IMPORTED.finditer(source.text)]
+    if _OTHER_DEFINE.search(source.text) or any(_OTHER_MODULE.match(m) for m in modules):
+        return False
+    return source.name.lower().endswith((".jsx", ".tsx")) or any(_REACT_MODULE.match(m) for m in modules)
+
+
+def _is_hoc(callee: Node | None) -> bool:
+    """`memo`, `React.forwardRef`, `withRouter`, `connect(mapState)`: a call that wraps a component."""
+    while callee is not None and callee.type == "call_expression":
+        callee = callee.child_by_field_name("function")  # connect(mapState)(Component)
+    name = text(callee).rsplit(".", 1)[-1]
+    return name in _WRAPPERS or bool(_HOC_NAME.match(name))
+
+
 def _function_name(fn: Node) -> str | None:
-    """The component/hook name a function is bound to, '' for a default export, None if anonymous."""
+    """The component/hook name a function is bound to, '' for a default export or a function given to
+    a higher-order component (`withX(() => ...)`, `memo(forwardRef(...))`), None if anonymous."""
     name = fn.child_by_field_name("name")
     if name is not None:
         return text(name)
     parent = fn.parent
-    if (
+    wrapped = False
+    while (
         parent is not None
         and parent.type == "arguments"
         and parent.parent is not None
-        and text(parent.parent.child_by_field_name("function")) in _WRAPPERS
+        and _is_hoc(parent.parent.child_by_field_name("function"))
     ):
-        parent = parent.parent.parent
+        parent, wrapped = parent.parent.parent, True
     if parent is None:
         return None
     if parent.type == "variable_declarator":
@@ -175,7 +207,7 @@ def _function_name(fn: Node) -> str | None:
     if parent.type in ("assignment_expression", "pair"):
         target = parent.child_by_field_name("left") or parent.child_by_field_name("key")
         return text(target).rsplit(".", 1)[-1]
-    return None
+    return "" if wrapped else None
 
 
 def _has_return(node: Node) -> bool:
@@ -184,10 +216,12 @@ def _has_return(node: Node) -> bool:
     )
 
 
-def _why_conditional(call: Node) -> str | None:
+def _why_conditional(call: Node, source: SourceFile) -> str | None:
     previous = call
     for parent in ancestors(call):
         if parent.type in _FUNCTIONS:
+            if not source.known(first_line(parent)):
+                return None  # the header was rebuilt from a hunk's section line: cannot tell
             name = _function_name(parent)
             if name is None or not (name == "" or _COMPONENT.match(name) or _HOOK.match(name)):
                 return "inside a nested function that is neither a component nor a hook"
@@ -212,6 +246,8 @@ def _why_conditional(call: Node) -> str | None:
                 if _has_return(sibling):
                     return "after an early return"
         previous = parent
+    if not source.complete:
+        return None  # the enclosing function's header is above the hunk
     return "outside a component or hook"
 
 
@@ -223,7 +259,7 @@ Q_HOOK_CALLS = """
 
 
 def _conditional_hook(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "use" not in source.text:
+    if "use" not in source.text or not is_react_file(source):
         return
     for m in source.matches(Q_HOOK_CALLS):
         call, fn = m["call"], m["fn"]
@@ -235,7 +271,7 @@ def _conditional_hook(source: SourceFile, _: Options) -> Iterator[Hit]:
             and not text(target).startswith("React.")
         ):
             continue
-        why = _why_conditional(call)
+        why = _why_conditional(call, source)
         if why is None:
             continue
         yield Hit(
@@ -282,7 +318,10 @@ RULES = (
         category="correctness",
         message="A hook is called conditionally.",
         doc="A call to useX() (or React.useX()) inside an if/?:/&&/loop/switch, after an early return, or "
-        "in a nested function that is not a component (Capitalized) or hook (useX).",
+        "in a nested function that is not a component (Capitalized, or wrapped in memo/forwardRef/"
+        "withX(...)) or hook (useX). Only where React is the file's framework (.jsx/.tsx, or a file "
+        "importing react/preact/next...), never in Vue/Pinia/vue-query files; in a diff without the "
+        "file, only when the enclosing function's header is in the hunk.",
         check=_conditional_hook,
         queries=(Q_HOOK_CALLS,),
         suggestion="Call hooks unconditionally at the top of the component.",
