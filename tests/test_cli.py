@@ -442,3 +442,21 @@ def test_a_diff_file_next_to_its_checkout_is_checked_against_the_real_files(tmp_
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert [f for f in json.loads(result.stdout)["findings"] if f.get("category")] == []
+
+
+def test_a_delete_only_change_is_reviewed_and_exits_0(tmp_path: Path) -> None:
+    """Issue 12: a change that only deletes files is a review (exit 0) whose files are skipped as
+    deleted: deleting code cannot add a finding, and a pre-push hook must let it through."""
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("src/A.java", "class A {}\n")
+    repo.write("README.md", "x\n")
+    repo.commit("base")
+    (repo.path / "src" / "A.java").unlink()
+    repo.commit("delete A")
+    result = mochi(
+        "review", "--base", "HEAD~1", "--head", "HEAD", "--provider", "builtin", "--no-record",
+        "--format", "json", cwd=repo.path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and data["skipped"] == [{"path": "src/A.java", "reason": "deleted"}]
