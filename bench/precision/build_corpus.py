@@ -10,9 +10,10 @@ Each repository is a local git directory (bare or not), by default
 commits.txt (`<repo-short> <full sha>` a line), so a rebuild from the same mirrors gives the same
 bytes: each case is the commit reviewed against its first parent.
 
-`--select` re-picks the commits deterministically from each mirror's HEAD: non-merge commits
-that add lines to a source or configuration file of our stacks, spread evenly over the
-history, skipping any whose diff exceeds MAX_DIFF_BYTES.
+`--select` tops commits.txt up to each repository's target count (the commits already listed
+stay), deterministically from each mirror's HEAD: non-merge commits that add or change a source
+or configuration file of our stacks, spread evenly over the history, preferring commits that
+change a code file, skipping any whose diff exceeds MAX_DIFF_BYTES or cannot be made.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ CASES = HERE / "cases.jsonl.gz"
 
 # short name -> (owner/name, SPDX licence id, commits to pick with --select)
 REPOS: dict[str, tuple[str, str, int]] = {
-    "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 55),
-    "spring-realworld": ("gothinkster/spring-boot-realworld-example-app", "MIT", 55),
-    "actix-examples": ("actix/examples", "Apache-2.0", 60),
-    "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 55),
-    "node-express": ("hagopj13/node-express-boilerplate", "MIT", 55),
-    "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 55),
+    "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 80),
+    "spring-realworld": ("gothinkster/spring-boot-realworld-example-app", "MIT", 70),
+    "mall": ("macrozheng/mall", "Apache-2.0", 60),
+    "actix-examples": ("actix/examples", "Apache-2.0", 90),
+    "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 80),
+    "node-express": ("hagopj13/node-express-boilerplate", "MIT", 70),
+    "nestjs-boilerplate": ("brocoders/nestjs-boilerplate", "MIT", 60),
+    "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 80),
 }
 
 MAX_DIFF_BYTES = 300_000  # a commit whose diff is larger is skipped
@@ -163,56 +166,70 @@ def build(paths: dict[str, Path]) -> None:
     print(f"{len(pairs)} cases -> {CASES} ({CASES.stat().st_size:,} bytes)")
 
 
-def eligible(repo: Path) -> list[str]:
-    """Non-merge, non-root commits from HEAD (oldest first) adding lines to a file of our stacks."""
-    out = git(repo, "log", "--no-merges", "--reverse", "--format=>%H %P", "--numstat", "-M", "HEAD")
-    result: list[str] = []
+def eligible(repo: Path) -> list[tuple[str, bool]]:
+    """(sha, adds to a code file) for the non-merge, non-root commits from HEAD, oldest first,
+    that add lines to a source or configuration file of our stacks (lockfiles aside)."""
+    # --raw reads no blob: a snapshot may lack its largest files (the diff check below skips those)
+    out = git(repo, "log", "--no-merges", "--no-renames", "--reverse", "--format=>%H %P", "--raw", "HEAD")
+    result: list[tuple[str, bool]] = []
     sha = None
-    has_parent = touches = False
+    has_parent = touches = code = False
     for line in out.decode("utf-8", "replace").splitlines():
         if line.startswith(">"):
             if sha and has_parent and touches:
-                result.append(sha)
+                result.append((sha, code))
             parts = line[1:].split()
-            sha, has_parent, touches = parts[0], len(parts) > 1, False
-        elif line.strip():
-            added, _, path = line.split("\t", 2)
-            path = path.split(" => ")[-1].rstrip("}")
+            sha, has_parent, touches, code = parts[0], len(parts) > 1, False, False
+        elif line.startswith(":"):
+            meta, _, path = line.partition("\t")
             p = PurePosixPath(path)
-            if (
-                added not in ("-", "0")
-                and p.suffix.lower() in SOURCE_SUFFIXES
-                and p.name.lower() not in LOCKFILES
-            ):
-                touches = True
+            if meta.split()[-1] not in ("A", "M", "T") or p.name.lower() in LOCKFILES:
+                continue
+            touches = touches or p.suffix.lower() in SOURCE_SUFFIXES
+            code = code or p.suffix.lower() in CODE_SUFFIXES
     if sha and has_parent and touches:
-        result.append(sha)
+        result.append((sha, code))
     return result
 
 
 def select(paths: dict[str, Path]) -> None:
+    """Top each repository up to its target count; commits already in commits.txt stay.
+
+    New commits are spread evenly over the eligible ones not yet chosen, taken from those that
+    add lines to a code file when there are enough of them (bots' dependency bumps are many).
+    """
+    kept = read_commits() if COMMITS.exists() else []
     lines = ["# <repo-short> <commit>: each case is the commit against its first parent (build_corpus.py)"]
     for short, (_, _, count) in REPOS.items():
         repo = paths[short]
-        candidates = eligible(repo)
-        chosen: list[str] = []
+        chosen = [sha for s, sha in kept if s == short]
+        found = eligible(repo)
+        code = [sha for sha, touches_code in found if touches_code]
+        pool = code if len(code) >= count else [sha for sha, _ in found]
+        pool = [sha for sha in pool if sha not in chosen]
+        need = max(0, count - len(chosen))
         taken: set[int] = set()
-        for k in range(count):
-            i = k * len(candidates) // count
-            while i < len(candidates) and (
-                i in taken or len(diff_text_for(repo, candidates[i])) > MAX_DIFF_BYTES
-            ):
+        for k in range(need):
+            i = k * len(pool) // need
+            while i < len(pool) and (i in taken or not small_enough(repo, pool[i])):
                 i += 1
-            if i < len(candidates):
+            if i < len(pool):
                 taken.add(i)
-                chosen.append(candidates[i])
-        print(f"{short}: {len(chosen)} of {len(candidates)} eligible commits", file=sys.stderr)
+        chosen += [pool[i] for i in sorted(taken)]
+        print(
+            f"{short}: {len(chosen)} commits ({len(found)} eligible, {len(code)} adding code)",
+            file=sys.stderr,
+        )
         lines += [f"{short} {sha}" for sha in chosen]
     COMMITS.write_text("\n".join(lines) + "\n")
 
 
-def diff_text_for(repo: Path, commit: str) -> bytes:
-    return diff_text(repo, f"{commit}^1", commit)
+def small_enough(repo: Path, commit: str) -> bool:
+    """The commit's diff can be made (every blob is in the snapshot) and is under MAX_DIFF_BYTES."""
+    try:
+        return len(diff_text(repo, f"{commit}^1", commit)) <= MAX_DIFF_BYTES
+    except subprocess.CalledProcessError:
+        return False
 
 
 def main() -> None:
