@@ -9,6 +9,7 @@ from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
 from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.rust_sql import Q_FIRST_ARGUMENT, enclosing_fn, sql_format
 from mochi.providers.builtin.source import SourceFile
 from mochi.providers.builtin.syntax import ancestors, descendants, first_line, last_line, text
 
@@ -16,8 +17,26 @@ _ROUTE_ATTRIBUTES = frozenset(
     {"get", "post", "put", "delete", "patch", "head", "options", "trace", "connect", "route", "routes"}
 )
 _TEST_ATTRIBUTES = re.compile(r"^#\[(?:\w+::)*test\b|^#\[cfg\(test\)\]")
-_RESPONDER = re.compile(r"\b(?:Responder|HttpResponse)\b|actix_web::Result|\bweb::Json\b")
+# actix (and axum) extractors: an async fn taking one is a request handler
+_EXTRACTOR = re.compile(
+    r"\b(?:web::)?(?:Json|Path|Query|Form|Data|Bytes|Payload|ReqData|Header)\s*<|\bweb::(?:Bytes|Payload)\b"
+    r"|\bHttpRequest\b"
+)
+_CLIPPY_ALLOW = re.compile(r"\ballow\([^)]*clippy::(unwrap_used|expect_used)")
+_CRATE_ALLOW = re.compile(r"#!\[allow\([^)]*clippy::(unwrap_used|expect_used)")
+_LITERALS = frozenset(
+    {
+        "string_literal",
+        "raw_string_literal",
+        "integer_literal",
+        "float_literal",
+        "boolean_literal",
+        "char_literal",
+    }
+)
+_CONSTANT_NAME = re.compile(r"^(?:\w+::)*[A-Z][A-Z0-9_]*$")
 _SCOPES = frozenset({"function_item", "closure_expression", "async_block"})
+_COMMENTS = frozenset({"line_comment", "block_comment"})
 
 
 def attributes(item: Node) -> list[str]:
@@ -64,35 +83,81 @@ def _registered_handlers(source: SourceFile) -> set[str]:
 
 
 def _is_handler(fn: Node, registered: set[str]) -> bool:
+    """A request handler: a route attribute (#[get(...)]...), registered with `.to(f)`, or an async fn
+    taking extractors (web::Json, web::Path, HttpRequest...). Not a trait method (ResponseError's
+    error_response, Responder's respond_to), main or test code."""
     if _in_test_code(fn):
         return False
     if any(_route_name(a) in _ROUTE_ATTRIBUTES for a in attributes(fn)):
         return True
-    if _RESPONDER.search(text(fn.child_by_field_name("return_type"))):
+    if any(p.type == "impl_item" and p.child_by_field_name("trait") is not None for p in ancestors(fn)):
+        return False
+    if text(fn.child_by_field_name("name")) in registered:
         return True
-    return text(fn.child_by_field_name("name")) in registered
+    modifiers = next((c for c in fn.named_children if c.type == "function_modifiers"), None)
+    return (
+        modifiers is not None
+        and "async" in text(modifiers)
+        and bool(_EXTRACTOR.search(text(fn.child_by_field_name("parameters"))))
+    )
 
 
-def _enclosing_fn(node: Node) -> Node | None:
-    return next((a for a in ancestors(node) if a.type == "function_item"), None)
+def _constant(node: Node) -> bool:
+    """A literal or an UPPER_CASE constant (`404`, `"127.0.0.1"`, `Self::DEFAULT_PORT`, `&LIMIT`)."""
+    while node.type == "reference_expression" and node.named_children:
+        node = node.named_children[-1]
+    return node.type in _LITERALS or (
+        node.type in ("identifier", "scoped_identifier") and bool(_CONSTANT_NAME.match(text(node)))
+    )
+
+
+def _constant_conversion(receiver: Node | None) -> bool:
+    """`StatusCode::from_u16(404)`, `"127.0.0.1".parse::<IpAddr>()`, `Regex::new("^a+$")`: a call on
+    constants only, which fails the same way on every request (a test catches it), not on bad input."""
+    if receiver is None or receiver.type != "call_expression":
+        return False
+    args = receiver.child_by_field_name("arguments")
+    if args is None or not all(_constant(a) for a in args.named_children if a.type not in _COMMENTS):
+        return False
+    function = receiver.child_by_field_name("function")
+    if function is not None and function.type == "generic_function":
+        function = function.child_by_field_name("function")
+    if function is None:
+        return False
+    if function.type == "field_expression":  # a method: its receiver must be constant too
+        value = function.child_by_field_name("value")
+        return value is not None and _constant(value)
+    return function.type in ("scoped_identifier", "identifier")
+
+
+def _clippy_allows(node: Node) -> bool:
+    """An enclosing item or statement carries #[allow(clippy::unwrap_used)] (or expect_used)."""
+    return any(_CLIPPY_ALLOW.search(a) for parent in ancestors(node) for a in attributes(parent))
 
 
 def _unwrap_in_handler(source: SourceFile, _: Options) -> Iterator[Hit]:
     if ".unwrap()" not in source.text and ".expect(" not in source.text:
         return
+    if _CRATE_ALLOW.search(source.text):
+        return  # #![allow(clippy::unwrap_used)]: the module opted out
     registered: set[str] | None = None
     verdicts: dict[int, bool] = {}
     for m in source.matches(Q_METHOD_CALLS):
         method = text(m["method"])
         if method not in ("unwrap", "expect"):
             continue
-        fn = _enclosing_fn(m["call"])
+        fn = enclosing_fn(m["call"])
         if fn is None:
             continue
         if fn.id not in verdicts:
             registered = _registered_handlers(source) if registered is None else registered
             verdicts[fn.id] = _is_handler(fn, registered)
         if not verdicts[fn.id]:
+            continue
+        receiver = m["call"].child_by_field_name("function")
+        if _constant_conversion(receiver.child_by_field_name("value") if receiver else None):
+            continue
+        if _clippy_allows(m["call"]):
             continue
         yield Hit(
             first_line(m["method"]),
@@ -166,7 +231,7 @@ def _blocking_in_async(source: SourceFile, _: Options) -> Iterator[Hit]:
     uses = " ".join(text(n) for n in source.query(Q_USES).get("u", []))
     for m in source.matches(Q_PATH_CALLS):
         why = _blocking_call(text(m["fn"]), uses)
-        if why is None or not _is_async_context(m["call"]):
+        if why is None or not _is_async_context(m["call"]) or source.in_test_code(first_line(m["call"])):
             continue
         yield Hit(
             first_line(m["call"]),
@@ -181,7 +246,11 @@ def _blocking_in_async(source: SourceFile, _: Options) -> Iterator[Hit]:
         # `*m.lock().unwrap()` or `m.lock().unwrap().len()` drop the guard at the end of the statement
         if value is None or value.type not in ("call_expression", "try_expression"):
             continue
-        if not _GUARD.search(text(value)) or not _is_async_context(let):
+        if (
+            not _GUARD.search(text(value))
+            or not _is_async_context(let)
+            or source.in_test_code(first_line(let))
+        ):
             continue
         guard = text(let.child_by_field_name("pattern"))
         awaited = _await_after(let, guard)
@@ -220,87 +289,6 @@ def _unsafe_block(source: SourceFile, _: Options) -> Iterator[Hit]:
         )
 
 
-# --------------------------------------------------------------------------- SQL injection
-
-_SQL_FUNCTIONS = frozenset(
-    {"query", "query_as", "query_scalar", "query_with", "query_as_with", "query_scalar_with", "sql_query"}
-)
-
-
-def _strip(node: Node) -> Node:
-    """`&x`, `x.as_str()`, `&*x` -> x."""
-    while True:
-        if node.type in ("reference_expression", "unary_expression") and node.named_children:
-            node = node.named_children[-1]
-        elif node.type == "call_expression":
-            fn = node.child_by_field_name("function")
-            if (
-                fn is None
-                or fn.type != "field_expression"
-                or text(fn.child_by_field_name("field")) not in ("as_str", "as_ref", "to_string", "to_owned")
-            ):
-                return node
-            node = fn.child_by_field_name("value") or node
-        else:
-            return node
-
-
-def _is_dynamic(node: Node) -> bool:
-    node = _strip(node)
-    if node.type == "macro_invocation":
-        return text(node.child_by_field_name("macro")) == "format" and "{" in text(node).replace("{{", "")
-    return node.type == "binary_expression" and text(node.child_by_field_name("operator")) == "+"
-
-
-def _dynamic_let(name: str, call: Node) -> Node | None:
-    fn = _enclosing_fn(call)
-    if fn is None:
-        return None
-    for let in descendants(fn, frozenset({"let_declaration"})):
-        value = let.child_by_field_name("value")
-        if (
-            let.start_byte < call.start_byte
-            and text(let.child_by_field_name("pattern")).removeprefix("mut ") == name
-            and value is not None
-            and _is_dynamic(value)
-        ):
-            return let
-    return None
-
-
-Q_FIRST_ARGUMENT = "(call_expression function: (_) @fn arguments: (arguments . (_) @arg)) @call"
-
-
-def _sql_format(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "sqlx" not in source.text and "diesel" not in source.text:
-        return
-    for m in source.matches(Q_FIRST_ARGUMENT):
-        fn = m["fn"]
-        if fn.type == "generic_function":
-            fn = fn.child_by_field_name("function") or fn
-        name = text(fn).rsplit("::", 1)[-1]
-        if name not in _SQL_FUNCTIONS or fn.type == "field_expression":
-            continue
-        arg = _strip(m["arg"])
-        extra: tuple[int, ...] = ()
-        if arg.type == "identifier":
-            let = _dynamic_let(text(arg), m["call"])
-            if let is None:
-                continue
-            extra = tuple(range(first_line(let), last_line(let) + 1))
-        elif not _is_dynamic(arg):
-            continue
-        yield Hit(
-            first_line(m["call"]),
-            end_line=last_line(m["call"]),
-            extra_lines=extra,
-            message=f"SQL built with format!/string concatenation is passed to `{name}`: a value that "
-            "reaches it can change the statement (SQL injection). Keep the SQL constant and bind the values "
-            '(`sqlx::query("... WHERE id = $1").bind(id)`, or the checked `sqlx::query!` macro; '
-            "diesel: `sql_query(...).bind::<Integer, _>(id)`).",
-        )
-
-
 RULES = (
     Rule(
         id="rust.unwrap-in-handler",
@@ -310,8 +298,11 @@ RULES = (
         category="correctness",
         message=".unwrap()/.expect() in a request handler panics on bad input.",
         doc="`.unwrap()`/`.expect()` in actix-web request handlers: functions with a route attribute "
-        "(#[get], #[post], #[route]...), returning impl Responder / HttpResponse / actix_web::Result, or "
-        "registered with `.to(f)`. Not in main, #[test] functions or #[cfg(test)] modules.",
+        "(#[get], #[post], #[route]...), registered with `.to(f)`, or async fns taking extractors "
+        "(web::Json/Path/Query/Form/Data, HttpRequest). Not in trait methods (ResponseError::"
+        "error_response), main, #[test] functions or #[cfg(test)] modules; not on a conversion of "
+        'constants (`StatusCode::from_u16(404)`, `"127.0.0.1".parse()`), nor under '
+        "#[allow(clippy::unwrap_used)] / #[allow(clippy::expect_used)].",
         check=_unwrap_in_handler,
         queries=(Q_METHOD_CALLS, Q_ROUTE_TO),
         suggestion="Use ? with a ResponseError type, or map the error to an HttpResponse.",
@@ -325,7 +316,7 @@ RULES = (
         message="Blocking call inside async code.",
         doc="In an async fn, async block or async closure: std::thread::sleep, std::fs::*, "
         "reqwest::blocking, and a std::sync::Mutex guard bound with let and still alive at a later "
-        ".await in the same block.",
+        ".await in the same block. Not in #[test] functions, #[cfg(test)] modules or test files.",
         check=_blocking_in_async,
         queries=(Q_USES, Q_PATH_CALLS, Q_LETS),
         suggestion="tokio::time::sleep, tokio::fs, async reqwest, tokio::sync::Mutex or web::block.",
@@ -351,8 +342,10 @@ RULES = (
         category="security",
         message="SQL built with format! is executed (SQL injection).",
         doc="sqlx::query/query_as/query_scalar(...) or diesel sql_query(...) whose SQL is a format! with "
-        "arguments or a + concatenation, directly, by reference, or through a let bound to one.",
-        check=_sql_format,
+        "arguments or a + concatenation, directly, by reference, or through a let bound to one. A format! "
+        "that only splices compile-time constants (UPPER_CASE consts, Self::TABLE, literals: table and "
+        "column names cannot be bound) is fine, as is test code.",
+        check=sql_format,
         queries=(Q_FIRST_ARGUMENT,),
         suggestion='Bind the values: query("... $1").bind(v).',
     ),
