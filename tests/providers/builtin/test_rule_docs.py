@@ -60,7 +60,7 @@ def test_the_documentation_is_complete(rule_id: str) -> None:
     assert doc.repeat >= 1
     for example in (doc.wrong, doc.right):
         assert example.endswith("\n") and not example.startswith("\n")
-        assert 3 <= example.count("\n") <= 30, "an example is a short snippet, not a file dump"
+        assert 3 <= example.count("\n") <= 25, "an example is a short snippet, not a file dump"
     assert doc.wrong_file != doc.right
 
 
