@@ -98,7 +98,7 @@ def _test_or_generated(source: SourceFile) -> bool:
 
 # a condition true only in development (isDevEnv(), __DEV__, NODE_ENV !== 'production', options.debug)
 _DEV = re.compile(
-    r"__DEV__|\b(?:is|in)_?[Dd]ev[A-Z_]?\w*|\bIS_DEV\w*|\b[dD]ev(?:elopment)?Mode\b|\.DEV\b|\bDEBUG\b|"
+    r"__DEV__|\b(?:is|in)_?[Dd]ev(?:elopment)?(?:[A-Z_]\w*)?\b|\bIS_DEV\w*|\b[dD]ev(?:elopment)?Mode\b|\.DEV\b|\bDEBUG\b|"
     r"\b(?:is)?[dD]ebug\w*|\bverbose\b|[\"']development[\"']|!==?[ \t]*[\"']production[\"']|"
     r"[\"']production[\"'][ \t]*!=="
 )
