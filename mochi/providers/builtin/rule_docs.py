@@ -74,7 +74,8 @@ DOCS: dict[str, RuleDoc] = {
     "secrets.private-key": RuleDoc(
         summary="A PEM private key block (RSA, EC, DSA, OpenSSH, PGP or PKCS#8) is added to a file.",
         why="Whoever can read the repository, a fork, a CI cache or an old clone can use the key: sign "
-        "tokens as your service, decrypt its TLS traffic or log in over SSH. Deleting the file in a "
+        "tokens as your service, impersonate its TLS endpoint or log in over SSH. Deleting the file in "
+        "a "
         "later commit does not help, because the key stays in the Git history, so it has to be revoked "
         "and replaced. Keep keys in a secret manager or a Kubernetes secret and mount them at run time, "
         "referencing them by path.",
@@ -229,9 +230,9 @@ services:
     ),
     "secrets.gcp-api-key": RuleDoc(
         summary="A Google API key (AIza…) is hard-coded in code or configuration.",
-        why="A Google API key bills its project for every call made with it, and an unrestricted server "
-        "key can also read whatever APIs are enabled for the project. Once committed, it can be copied "
-        "from the history at any time. Delete or regenerate the key, read it from the environment or a "
+        why="A Google API key bills its project for every call made with it, and an unrestricted key "
+        "works with every API enabled in the project that accepts API keys. Once committed, it can be "
+        "copied from the history at any time. Delete or regenerate the key, read it from the environment or a "
         "secret store, and restrict it to the APIs (and for browser keys, the referrers) that need it.",
         example_path="src/main/resources/application-prod.yml",
         wrong="""\
@@ -253,8 +254,9 @@ geo:
     ),
     "secrets.azure-storage-key": RuleDoc(
         summary="An Azure storage account key or SharedAccessKey is embedded in a committed connection string.",
-        why="A storage account key grants full control of every container, queue and table in the "
-        "account, and a Service Bus or Event Hubs SharedAccessKey lets anyone send and read messages. "
+        why="A storage account key grants full control of every container, queue, table and file share "
+        "in the account, and a Service Bus or Event Hubs SharedAccessKey gives anyone the rights of its "
+        "policy (often send, listen and manage). "
         "Rotate the key in the portal, then connect with a managed identity (no key at all) or pass "
         "the connection string in from Key Vault or the environment.",
         example_path="src/main/resources/application.properties",
@@ -357,9 +359,9 @@ publish-package:
     ),
     "secrets.slack-token": RuleDoc(
         summary="A Slack bot, user or app token (xoxb-, xoxp-, xoxa-…) is hard-coded.",
-        why="A Slack token reads and posts in every channel its app or user can reach, which often "
-        "includes private conversations and files. A leaked bot token is a ready-made phishing channel "
-        "inside your workspace. Revoke it in the app's settings and read the token from the "
+        why="A Slack token can do whatever its scopes allow in every channel its app or user can reach, "
+        "typically reading history and files and posting messages. A leaked bot token is a "
+        "ready-made phishing channel inside your workspace. Revoke it in the app's settings and read the token from the "
         "environment or a secret store.",
         example_path="services/deploy_notifier/slack.py",
         wrong="""\
@@ -738,20 +740,16 @@ public class ReportExporter {
         wrong="""\
 package com.example.payments;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import lombok.RequiredArgsConstructor;
+import lombok.extern.slf4j.Slf4j;
 import org.springframework.stereotype.Service;
 
+@Slf4j
 @Service
+@RequiredArgsConstructor
 public class RefundService {
-    private static final Logger log = LoggerFactory.getLogger(RefundService.class);
     private final PaymentGateway gateway;
     private final PaymentRepository payments;
-
-    public RefundService(PaymentGateway gateway, PaymentRepository payments) {
-        this.gateway = gateway;
-        this.payments = payments;
-    }
 
     public void refund(Payment payment) {
         try {
@@ -766,17 +764,14 @@ public class RefundService {
         right="""\
 package com.example.payments;
 
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Service;
 
 @Service
+@RequiredArgsConstructor
 public class RefundService {
     private final PaymentGateway gateway;
     private final PaymentRepository payments;
-
-    public RefundService(PaymentGateway gateway, PaymentRepository payments) {
-        this.gateway = gateway;
-        this.payments = payments;
-    }
 
     public void refund(Payment payment) {
         try {
@@ -854,8 +849,8 @@ public class CustomerRepository {
     ),
     "java.transactional-private-final": RuleDoc(
         summary="@Transactional is put on a private, final or static method, where Spring's proxy cannot apply it.",
-        why="Spring starts transactions in a proxy that overrides the bean's public methods; a private, "
-        "final or static method cannot be overridden, so the annotation is silently ignored and the "
+        why="Spring starts transactions in a proxy that overrides the bean's methods; a private, final "
+        "or static method cannot be overridden, so the annotation is silently ignored and the "
         "method runs without a transaction. In the example a failure between the debit and the credit "
         "leaves the money debited. Put `@Transactional` on a public method of the bean that callers "
         "call from outside.",
@@ -921,19 +916,15 @@ public class TransferService {
 package com.example.billing;
 
 import java.time.YearMonth;
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 @Service
+@RequiredArgsConstructor
 public class InvoiceService {
     private final CustomerRepository customers;
     private final InvoiceRepository invoices;
-
-    public InvoiceService(CustomerRepository customers, InvoiceRepository invoices) {
-        this.customers = customers;
-        this.invoices = invoices;
-    }
 
     public void closeMonth(YearMonth month) {
         for (Customer customer : customers.findActive()) {
@@ -941,7 +932,7 @@ public class InvoiceService {
         }
     }
 
-    @Transactional(propagation = Propagation.REQUIRES_NEW)
+    @Transactional
     public void issueInvoice(Customer customer, YearMonth month) {
         invoices.save(Invoice.forMonth(customer, month));
         customers.save(customer.billedFor(month));
@@ -952,17 +943,14 @@ public class InvoiceService {
 package com.example.billing;
 
 import java.time.YearMonth;
+import lombok.RequiredArgsConstructor;
 import org.springframework.stereotype.Service;
 
 @Service
+@RequiredArgsConstructor
 public class InvoiceService {
     private final CustomerRepository customers;
-    private final InvoiceWriter invoiceWriter; // @Service with @Transactional(REQUIRES_NEW) issueInvoice
-
-    public InvoiceService(CustomerRepository customers, InvoiceWriter invoiceWriter) {
-        this.customers = customers;
-        this.invoiceWriter = invoiceWriter;
-    }
+    private final InvoiceWriter invoiceWriter; // a @Service whose issueInvoice is @Transactional
 
     public void closeMonth(YearMonth month) {
         for (Customer customer : customers.findActive()) {
@@ -1079,9 +1067,9 @@ export function ProductDescription({ product }: Props) {
     "js.eval": RuleDoc(
         summary="eval() or new Function() compiles a string into code at run time.",
         why="Whatever reaches `eval` runs with the page's (or the Node process's) full privileges, so a "
-        "response or input an attacker can influence becomes code execution. It also blocks a strict "
-        "Content-Security-Policy and defeats the optimiser. Parse data with `JSON.parse` (or "
-        "`response.json()`), and map names to functions in an object instead of building code.",
+        "response or input an attacker can influence becomes code execution. It also forces the "
+        "Content-Security-Policy to allow `'unsafe-eval'` and defeats the optimiser. Parse data with "
+        "`JSON.parse` (or `response.json()`), and map names to functions in an object instead of building code.",
         example_path="web/src/lib/featureFlags.js",
         wrong="""\
 const FLAGS_URL = "/api/feature-flags";
@@ -1353,8 +1341,8 @@ export function OrderHistory({ customerId }) {
         summary="JSX elements returned from a .map() callback have no key prop.",
         why="React matches list items between renders by `key`; without one it falls back to the "
         "position, so removing or reordering items hands one item's state (an input's value, focus, "
-        "an animation) to its neighbour. In the example, removing the first cart item shows its "
-        "quantity on the next one. Give each element a stable, unique `key` from the data "
+        "an animation) to its neighbour. In the example, after removing the first cart item the next "
+        "one shows the removed item's quantity. Give each element a stable, unique `key` from the data "
         "(`key={item.id}`), not the array index.",
         example_path="web/src/components/CartItems.tsx",
         wrong="""\
@@ -1613,9 +1601,9 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Us
     "generic.merge-conflict": RuleDoc(
         summary="Git merge conflict markers (<<<<<<<, =======, >>>>>>>) are committed.",
         why="A committed conflict leaves both sides of the change in the file: source code stops "
-        "compiling, and configuration such as YAML may still parse but with the wrong value, or fail "
-        "only at deploy time. Resolve the conflict, keeping the right lines and deleting the markers, "
-        "and run the build before committing.",
+        "compiling, and a configuration file fails to load at deploy time or, in a lenient format such "
+        "as .properties, loads with both values. Resolve the conflict, keeping the right lines and "
+        "deleting the markers, and run the build before committing.",
         example_path="src/main/resources/application.yml",
         wrong=f"""\
 server:
