@@ -34,9 +34,10 @@ CASES = HERE / "cases.jsonl.gz"
 REPOS: dict[str, tuple[str, str, int]] = {
     "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 80),
     "spring-realworld": ("gothinkster/spring-boot-realworld-example-app", "MIT", 70),
-    "mall": ("macrozheng/mall", "Apache-2.0", 60),
+    "mall": ("macrozheng/mall", "Apache-2.0", 110),
     "actix-examples": ("actix/examples", "Apache-2.0", 90),
     "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 80),
+    "takenote": ("taniarascia/takenote", "MIT", 70),
     "node-express": ("hagopj13/node-express-boilerplate", "MIT", 70),
     "nestjs-boilerplate": ("brocoders/nestjs-boilerplate", "MIT", 60),
     "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 80),

@@ -4,6 +4,7 @@
     python bench/precision/findings.py --unlabelled-only  # only the findings with no label yet
     python bench/precision/findings.py --summary-only     # only the per-rule table
     python bench/precision/findings.py --rule js.console-log --case vue3-realworld/
+    python bench/precision/findings.py --summary-only --stale   # labels no finding matches any more
 
 Each case is reviewed the way `mochi review --diff-file` reviews it with default settings: the
 diff is parsed by mochi's parser, split by `select_files` (lockfiles, generated and minified
@@ -102,6 +103,11 @@ def main() -> None:
     parser.add_argument("--case", help="only cases whose id starts with this")
     parser.add_argument("--context", type=int, default=2, help="code lines shown around a finding")
     parser.add_argument("--jsonl", action="store_true", help="print the findings as JSON lines instead")
+    parser.add_argument(
+        "--stale",
+        action="store_true",
+        help="also list the labels that match no current finding (fixed or lost)",
+    )
     args = parser.parse_args()
 
     labels = load_labels()
@@ -141,7 +147,16 @@ def main() -> None:
             for k in stale
             if (not args.rule or k[3] == args.rule) and (not args.case or k[0].startswith(args.case))
         ]
-    print_summary(stats, stale, labels, file=sys.stdout if not args.jsonl else sys.stderr)
+    out = sys.stdout if not args.jsonl else sys.stderr
+    if args.stale:
+        for key in sorted(stale, key=lambda k: (labels[k]["verdict"] != "tp", k[3], k[0], k[1], k[2] or 0)):
+            label = labels[key]
+            print(
+                f"STALE [{label['verdict'].upper()}] {key[0]}  {key[1]}:{key[2]}  {key[3]}  {label['note']}",
+                file=out,
+            )
+        print(file=out)
+    print_summary(stats, stale, labels, file=out)
 
 
 def print_summary(stats: dict[str, Counter[str]], stale: list, labels: dict, file: TextIO) -> None:
