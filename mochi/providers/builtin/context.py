@@ -32,8 +32,10 @@ _TEST_DIRS = frozenset(
 # integrationTest/, testFixtures/, e2e-tests/, api_tests/
 _TEST_DIR_SHAPE = re.compile(r"[a-z0-9](?:Tests?|Specs?)$|[_-](?:tests?|specs?)$|^test(?:[A-Z]|[_-])")
 _TEST_MARKERS = (".test.", ".spec.", "_test.", "-test.", ".stories.", ".story.", ".cy.", ".e2e.")
-# OrderServiceTest.java, OrderServiceIT.kt, test_orders.py, orders_spec.rb (case-sensitive)
-_TEST_NAME = re.compile(r"(?:Tests?|IT|Spec)\.(?:java|kt|kts|groovy|scala)$|^test_\w+\.py$|_spec\.rb$")
+# OrderServiceTest.java, OrderServiceIT.kt, test_orders.py, conftest.py, orders_spec.rb (case-sensitive)
+_TEST_NAME = re.compile(
+    r"(?:Tests?|IT|Spec)\.(?:java|kt|kts|groovy|scala)$|^test_\w+\.py$|^conftest\.py$|_spec\.rb$"
+)
 
 
 def is_test_path(path: str) -> bool:

@@ -38,6 +38,7 @@ _STRINGS = frozenset(
 )
 # #[test], #[tokio::test], #[actix_web::test], #[bench], #[cfg(test)], #[cfg(all(test, ...))]
 _RUST_TEST_ATTRIBUTE = re.compile(r"^#\[(?:\w+::)*(?:test|bench)\b|^#\[cfg\((?:all\()?test\b")
+_RUST_TEST_MODULE = re.compile(r"^[ \t]*#!\[cfg\((?:all\()?test\b", re.MULTILINE)
 Q_RUST_ATTRIBUTES = "(attribute_item) @a"
 
 
@@ -191,6 +192,8 @@ class SourceFile:
         """Line spans of Rust `#[cfg(test)]` modules and `#[test]` functions (other languages: none)."""
         if self.language != "rust" or "test" not in self.text:
             return ()
+        if _RUST_TEST_MODULE.search(self.text):
+            return ((1, len(self.lines)),)  # #![cfg(test)]: the whole file is a test module
         regions: list[tuple[int, int]] = []
         for attribute in self.query(Q_RUST_ATTRIBUTES).get("a", []):
             if not _RUST_TEST_ATTRIBUTE.match(text(attribute)):

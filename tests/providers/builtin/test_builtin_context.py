@@ -30,6 +30,7 @@ from mochi.providers.builtin.context import is_catalogue_path, is_generated_path
         "e2e-tests/login.ts",
         "app/OrderServiceTest.java",
         "pkg/test_orders.py",
+        "pkg/conftest.py",
     ],
 )
 def test_test_paths(path: str) -> None:
@@ -403,6 +404,11 @@ def test_rust_test_module_is_test_code() -> None:
     findings = added("src/total.rs", text)
     assert hits(findings, "rust.blocking-in-async") == []
     assert hits(findings, "generic.todo-without-ticket") == [14]
+
+
+def test_inner_cfg_test_makes_the_whole_file_test_code() -> None:
+    text = "#![cfg(test)]\n\n// TODO: more cases\nfn case() {}\n"
+    assert hits(added("src/cases.rs", text), "generic.todo-without-ticket") == []
 
 
 # --------------------------------------------------------------------------- js.console-log
