@@ -1476,9 +1476,13 @@ async fn create_order(
 }
 """,
         notes="A handler is a function with a route attribute (`#[get]`, `#[post]`, `#[route]`...), one "
-        "returning `impl Responder`, `HttpResponse` or `actix_web::Result`, or one registered with "
-        "`.to(handler)` in the same file. `main`, `#[test]` functions and `#[cfg(test)]` modules are "
-        "not checked, nor are helper functions the handler calls.",
+        "registered with `.to(handler)` in the same file, or an async fn taking actix extractors "
+        "(`web::Json`, `web::Path`, `web::Query`, `web::Form`, `web::Data`, `HttpRequest`). Trait "
+        "methods (`ResponseError::error_response`), `main`, `#[test]` functions, `#[cfg(test)]` "
+        "modules and the helper functions a handler calls are not checked. Not reported on a "
+        'conversion of constants (`StatusCode::from_u16(404)`, `"127.0.0.1".parse()`), which fails '
+        "the same way on every request, nor under `#[allow(clippy::unwrap_used)]` or "
+        "`#[allow(clippy::expect_used)]`.",
     ),
     "rust.blocking-in-async": RuleDoc(
         summary="Async Rust code calls a blocking API (thread::sleep, std::fs, reqwest::blocking) or holds a mutex across .await.",
@@ -1528,7 +1532,8 @@ pub async fn fetch_rates(client: &reqwest::Client, url: &str) -> reqwest::Result
         notes="Recognised calls: `std::thread::sleep` (also `thread::sleep`, or `sleep` imported from "
         "it), `std::fs::*` (also `fs::*` when `std::fs` is imported and `tokio::fs` is not), "
         "`File::*` with `std::fs::File` imported, and `reqwest::blocking`. The mutex guard is seen "
-        "only when bound with `let` and followed by an `.await` in the same block.",
+        "only when bound with `let` and followed by an `.await` in the same block. Silent in test "
+        "code (`#[test]` functions, `#[cfg(test)]` modules, test files).",
     ),
     "rust.unsafe-block": RuleDoc(
         summary="A Rust unsafe block has no `// SAFETY:` comment explaining why it is sound.",
@@ -1595,7 +1600,9 @@ pub async fn find_by_email(pool: &PgPool, email: &str) -> sqlx::Result<Option<Us
 }
 """,
         notes="The SQL is followed through a `let` in the same function (`let sql = format!(...);`). "
-        "The file must mention `sqlx` or `diesel`. A `format!` with no `{}` argument is not reported.",
+        "The file must mention `sqlx` or `diesel`. A `format!` that splices only compile-time "
+        "constants (UPPER_CASE consts, `Self::TABLE`, literals: table and column names cannot be "
+        "bound) is not reported, nor is test code.",
     ),
     # ======================================================================= generic
     "generic.merge-conflict": RuleDoc(
