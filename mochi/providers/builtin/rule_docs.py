@@ -48,7 +48,7 @@ _RSA_END = "-----END RSA " + "PRIVATE KEY-----"
 _PKCS8_BEGIN = "-----BEGIN " + "PRIVATE KEY-----"
 _PKCS8_END = "-----END " + "PRIVATE KEY-----"
 _AWS_KEY_ID = "AK" + "IA0123456789ABCDEF"
-_AWS_SECRET = "aBcDeFgHiJkLmNoPqRsT" + "uVwXyZ0123456789/+Ab"
+_AWS_SAK = "aBcDeFgHiJkLmNoPqRsT" + "uVwXyZ0123456789/+Ab"
 _GOOGLE_API_KEY = "AI" + "zaSyA-0123456789abcdefghijklmnopqrstu"
 _AZURE_KEY = "Zm9yIGRvY3VtZW50YXRpb24gb25seSwgbm90IGEga2V5" + "IDAxMjM0NTY3ODlhYmNkZWZnaGlqa2xtbm9wcXJzdHV2=="
 _GITHUB_TOKEN = "gh" + "p_0123456789abcdefghijklmnopqrstuvwxyz"
@@ -60,7 +60,7 @@ _JWT = (
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
     ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
 )
-_DB_PASSWORD = "Rx7-vQ2p" + "L9zK"
+_DB_PASS = "Rx7-vQ2p" + "L9zK"
 _HIGH_ENTROPY = "q8Zr2LxV7m" + "N4pT9wK3sB6yH1cF5d"
 _NPM_TOKEN = "np" + "m_0123456789abcdefghijklmnopqrstuvwxyz"
 _OURS = "<" * 7
@@ -171,7 +171,7 @@ services:
       AWS_REGION: eu-west-1
       AWS_ACCESS_KEY_ID: ${AWS_ACCESS_KEY_ID}
       AWS_SECRET_ACCESS_KEY: """
-        + _AWS_SECRET
+        + _AWS_SAK
         + """
       EXPORT_BUCKET: acme-invoice-exports
 """,
@@ -225,8 +225,9 @@ services:
   }
 }
 """,
-        notes="The `right` example is a Workload Identity Federation credential configuration: it names "
-        "the identity to use and holds no secret.",
+        notes='What is matched is the key file\'s `"private_key": "-----BEGIN ... PRIVATE KEY-----` '
+        "entry, so a credential configuration that holds no key (Workload Identity Federation, as in "
+        "the right example) is not reported.",
     ),
     "secrets.gcp-api-key": RuleDoc(
         summary="A Google API key (AIza…) is hard-coded in code or configuration.",
@@ -465,13 +466,13 @@ ALLOWED_HOSTS = ["reports.acme.example"]
 DATABASES = {
     "default": dj_database_url.parse(
         "postgres://reporting:"""
-        + _DB_PASSWORD
+        + _DB_PASS
         + """@db.prod.internal:5432/reporting",
         conn_max_age=600,
     )
 }
 CELERY_BROKER_URL = "amqp://reporting:"""
-        + _DB_PASSWORD
+        + _DB_PASS
         + """@mq.prod.internal:5672/reporting"
 """,
         right="""\
@@ -1710,8 +1711,7 @@ CREATE TABLE postal_code (
     region CHAR(2)      NOT NULL
 );
 """,
-        notes="The wrong example file is the five lines above repeated 250 times (1,250 added lines). "
-        "The threshold is `Options.large_file_lines` (1,000 added lines by default); the finding is "
+        notes="The threshold is `Options.large_file_lines` (1,000 added lines by default); the finding is "
         "on the file, not on a line. Only added lines count, so a large file that changes a little is "
         "not reported. Silent for test files, lockfiles, snapshots, generated, vendored or minified "
         "files and translation catalogues.",
