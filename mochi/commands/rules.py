@@ -19,7 +19,11 @@ def rules() -> None:
 @click.option(
     "--repo", type=click.Path(file_okay=False, path_type=Path), help="Apply this repository's .mochi.toml."
 )
-@click.option("--language", help="Only rules for this language (java, javascript, typescript, tsx, rust).")
+@click.option(
+    "--language",
+    type=click.Choice(("java", "javascript", "typescript", "tsx", "rust")),
+    help="Only rules for this language (and the ones for any file).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("--verbose", "-v", is_flag=True, help="Show each rule's documentation.")
 def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: bool) -> None:
@@ -72,3 +76,23 @@ def rules_list(repo: Path | None, language: str | None, as_json: bool, verbose: 
         click.echo(
             f'\n{len(rows)} rules. Configure them in .mochi.toml: [rules."<id>"] enabled/severity/exclude.'
         )
+
+
+@rules.command("show")
+@click.argument("rule_id", metavar="ID")
+@click.option("--markdown", is_flag=True, help="Markdown, as in docs/rules/<ID>.md (default: plain text).")
+def rules_show(rule_id: str, markdown: bool) -> None:
+    """Show a rule's documentation: why it matters, a wrong and a right example, how to suppress it."""
+    import difflib
+
+    from mochi import rule_help
+    from mochi.commands.runtime import errors as _errors
+    from mochi.errors import UsageError
+    from mochi.providers.builtin import RULES
+
+    with _errors():
+        if rule_id not in RULES:
+            close = difflib.get_close_matches(rule_id, sorted(RULES), n=1, cutoff=0.5)
+            hint = f" Did you mean {close[0]}?" if close else ""
+            raise UsageError(f"no built-in rule is called {rule_id!r}.{hint} See `mochi rules list`.")
+        click.echo(rule_help.markdown(rule_id) if markdown else rule_help.text(rule_id), nl=False)

@@ -20,6 +20,7 @@ SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_NAME = "Sonar-Mochi"
 INFORMATION_URI = "https://github.com/sonar-mochi/sonar-mochi"
 FINGERPRINT_KEY = "mochiFingerprint/v1"
+AUTOMATION_CATEGORY = "sonar-mochi"
 
 _LEVELS = {
     Severity.CRITICAL: "error",
@@ -57,15 +58,41 @@ def artifact_uri(path: str) -> str:
     return quote(path.lstrip("/"), safe="/-._~!$&'()*+,;=:@")
 
 
+def _descriptions(rid: str, first: Finding) -> dict[str, Any]:
+    """shortDescription, fullDescription, help and helpUri: the rule's own doc (docs/rules/)."""
+    from mochi import rule_help
+    from mochi.providers.builtin import RULES
+    from mochi.providers.builtin.rule_docs import DOCS
+
+    rule = RULES.get(first.rule_id or "")
+    if rule is not None:
+        doc = DOCS.get(rule.id)
+        short = rule_help.summary(rule)
+        full = f"{short} {doc.why if doc is not None else rule.doc}"
+        return {
+            "shortDescription": {"text": short},
+            "fullDescription": {"text": _plain(full)},
+            "help": {"text": rule_help.text(rule.id), "markdown": rule_help.markdown(rule.id)},
+            "helpUri": rule_help.help_uri(rule.id),
+        }
+    what = {FindingType.BUG: "Possible bug", FindingType.SUGGESTION: "Suggestion",
+            FindingType.QUESTION: "Question", FindingType.PRAISE: "Praise"}[first.type]  # fmt: skip
+    short = f"{what} from the AI review" + (f" ({first.category})" if first.category else "") + "."
+    return {
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": short + " The model's judgement of this change; each result says why."},
+        "help": {"text": rule_help.llm_text(), "markdown": rule_help.LLM_MARKDOWN},
+        "helpUri": rule_help.help_uri(rule_help.LLM_DOC),
+    }
+
+
+def _plain(markdown: str) -> str:
+    return re.sub(r"\s+", " ", markdown.replace("`", "")).strip()
+
+
 def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     first = findings[0]
     worst = max((f.severity for f in findings), key=lambda s: s.rank)
-    if first.rule_id:
-        description = f"Built-in check {first.rule_id}"
-    else:
-        what = {FindingType.BUG: "Possible bug", FindingType.SUGGESTION: "Suggestion",
-                FindingType.QUESTION: "Question", FindingType.PRAISE: "Praise"}[first.type]  # fmt: skip
-        description = f"{what} from the AI review" + (f" ({first.category})" if first.category else "")
     tags = sorted({t for f in findings for t in (f.type.value, f.category or "") if t})
     properties: dict[str, Any] = {"tags": tags}
     if any(_is_security(f) for f in findings):
@@ -75,9 +102,7 @@ def _rule(rid: str, findings: list[Finding]) -> dict[str, Any]:
     return {
         "id": rid,
         "name": name or "MochiFinding",
-        "shortDescription": {"text": description},
-        "fullDescription": {"text": description + "."},
-        "helpUri": INFORMATION_URI,
+        **_descriptions(rid, first),
         "defaultConfiguration": {"level": _LEVELS[worst]},
         "properties": properties,
     }
@@ -130,6 +155,7 @@ def review_to_sarif(review: Review, *, tool_version: str) -> dict[str, Any]:
         "runs": [{
             "tool": {"driver": {
                 "name": TOOL_NAME,
+                "fullName": f"{TOOL_NAME} AI code reviewer {tool_version}",
                 "informationUri": INFORMATION_URI,
                 "version": tool_version,
                 "rules": [_rule(rid, by_rule[rid]) for rid in rule_ids],
@@ -137,6 +163,8 @@ def review_to_sarif(review: Review, *, tool_version: str) -> dict[str, Any]:
             "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The root of the repository."}}},
             "results": [_result(f, rule_id(f), index[rule_id(f)]) for f in review.findings],
             "columnKind": "utf16CodeUnits",
+            # GitHub code scanning's category: one per tool, so runs replace each other's alerts
+            "automationDetails": {"id": f"{AUTOMATION_CATEGORY}/"},
         }],
     }  # fmt: skip
 
