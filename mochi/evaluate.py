@@ -2,9 +2,11 @@
 
 An eval set is a directory:
 
-- `cases.jsonl` (or `cases.jsonl.gz`): one change per line, `{"id", "diff", "files", "source"}`:
-  the unified diff, the full new text of changed files (optional; without it the checks see the
-  hunks only), and where it comes from. Instead of `diff`, `"diff_file": "relative/path.diff"`.
+- `cases.jsonl` (or `cases.jsonl.gz`): one change per line, `{"id", "diff", "files", "repository",
+  "source"}`: the unified diff, the full new text of changed files (optional; without it the
+  checks see the hunks only), other files of the repository at that revision that a review in a
+  checkout would read (optional: a request body's class, a manifest), and where it comes from.
+  Instead of `diff`, `"diff_file": "relative/path.diff"`.
 - `labels.jsonl`: what a reviewer should and should not say, one per line:
   `{"case", "path", "line", "end_line", "rule", "keywords", "verdict", "note"}`. `verdict` is `tp`
   (an expected finding), `fp` (a known false positive) or `debatable`. A label matches a finding
@@ -41,6 +43,12 @@ class Case:
     diff: str
     files: dict[str, str]
     source: dict[str, Any]
+    repository: dict[str, str] = field(default_factory=dict)
+
+    def read(self, path: str) -> str | None:
+        """A file at the case's revision: a changed one, else one of the repository's."""
+        found = self.files.get(path)
+        return found if found is not None else self.repository.get(path)
 
 
 @dataclass(frozen=True)
@@ -174,8 +182,15 @@ def load_set(directory: Path) -> EvalSet:
         if not isinstance(diff, str):
             raise UsageError(f'{where}: case {data["id"]} needs "diff" (text) or "diff_file" (a path)')
         files = data.get("files") or {}
+        repository = {str(k): str(v) for k, v in (data.get("repository") or {}).items()}
         cases.append(
-            Case(data["id"], diff, {str(k): str(v) for k, v in files.items()}, data.get("source") or {})
+            Case(
+                data["id"],
+                diff,
+                {str(k): str(v) for k, v in files.items()},
+                data.get("source") or {},
+                repository,
+            )
         )
     ids = {c.id for c in cases}
     if len(ids) != len(cases):

@@ -60,7 +60,7 @@ class Renderer(Protocol):
 
 
 class Checker(Protocol):
-    def review(self, diff: Diff, read_file: ReadFile) -> list[Finding]:
+    def review(self, diff: Diff, read_file: ReadFile, read_repo: ReadFile | None = None) -> list[Finding]:
         """Findings of the built-in checks on what the change adds."""
         ...
 
@@ -155,6 +155,7 @@ def run(
     publishers: Sequence[Publisher] = (),
     checker: Checker | None = None,
     read_file: ReadFile = lambda _path: None,
+    read_repo: ReadFile | None = None,
     frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
     redactor: Redactor | None = None,
     scrub: Callable[[str], str] | None = None,
@@ -183,7 +184,7 @@ def run(
     # the checks also see the binary files (a committed keystore.jks), which no prompt carries
     checked = diff.model_copy(update={"files": diff.files + diff.binaries}) if diff.binaries else diff
     if checker is not None and checked.files:
-        raw += checker.review(checked, read_file)
+        raw += checker.review(checked, read_file, read_repo)
     notices: list[str] = []
     if redactor is not None:
         # from here on, neither the model nor any output sees the secret values

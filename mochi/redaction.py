@@ -19,7 +19,8 @@ def secret_scanner() -> Any:
     """The built-in secrets rules alone, whatever `builtin` says."""
     from mochi.providers.builtin import RULES, BuiltinReviewer
 
-    return BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
+    secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
+    return BuiltinReviewer(registry=secrets, only_introduced=False)
 
 
 def make_scrubber() -> Callable[[str], str]:

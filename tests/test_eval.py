@@ -118,6 +118,8 @@ def test_the_demo_set_is_what_make_demo_builds(tmp_path: Path) -> None:
     assert case["diff"] == git("diff", "--no-color", "-M", f"main...{branch}")
     names = git("diff", "--name-only", "--diff-filter=d", f"main...{branch}").split()
     assert case["files"] == {name: git("show", f"{branch}:{name}") for name in names}
+    others = [n for n in git("ls-tree", "-r", "--name-only", branch).split() if n not in names]
+    assert case["repository"] == {name: git("show", f"{branch}:{name}") for name in others}
 
 
 @pytest.mark.slow

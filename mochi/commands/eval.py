@@ -120,7 +120,7 @@ def _review(case: Case, settings: Settings, build_provider: Any) -> list[Finding
         max_file_lines=settings.scope.max_file_lines,
     )
 
-    def read(path: str) -> str | None:
+    def read_changed(path: str) -> str | None:
         return case.files.get(path)
 
     outcome = review_selected(
@@ -128,8 +128,8 @@ def _review(case: Case, settings: Settings, build_provider: Any) -> list[Finding
         diff,
         settings,
         git=None,
-        read_changed=read,
-        read_repo=read,
+        read_changed=read_changed,
+        read_repo=case.read,
         templates_root=Path.cwd(),
         build_provider=build_provider,
         progress=lambda _msg: None,

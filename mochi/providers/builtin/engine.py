@@ -32,6 +32,7 @@ class BuiltinReviewer:
         *,
         options: Options | None = None,
         registry: Mapping[str, Rule] | None = None,
+        only_introduced: bool = True,
     ) -> None:
         registry = RULES if registry is None else registry
         config = dict(rules or {})
@@ -47,6 +48,8 @@ class BuiltinReviewer:
         self._rules = [rule for rid, rule in registry.items() if rule_enabled(rule, config.get(rid))]
         self._config = config
         self._options = options or Options()
+        # False reports code a change merely moves or reformats too (redaction must see every secret)
+        self._only_introduced = only_introduced
         self._syntax = Syntax()
         self._patterns: dict[str, tuple[str, ...]] = {}
 
@@ -55,11 +58,18 @@ class BuiltinReviewer:
         """The rules that run (enabled ones), in registry order."""
         return list(self._rules)
 
-    def review(self, diff: Diff, read_file: Callable[[str], str | None]) -> list[Finding]:
+    def review(
+        self,
+        diff: Diff,
+        read_file: Callable[[str], str | None],
+        read_repo: Callable[[str], str | None] | None = None,
+    ) -> list[Finding]:
         """Findings on the lines `diff` adds, sorted by path and line.
 
         `read_file(path)` returns the full new content of a changed file, or None when it is not
-        available; then the file is rebuilt from the diff's added and context lines.
+        available; then the file is rebuilt from the diff's added and context lines. `read_repo`
+        reads any file of the repository at the reviewed revision (a rule that needs another file,
+        such as the class a request body binds to, abstains without it).
         """
         findings: list[Finding] = []
         for file_diff in diff.files:
@@ -76,7 +86,7 @@ class BuiltinReviewer:
             if not active:
                 continue
             content = None if file_diff.binary else read_file(file_diff.path)
-            source = SourceFile(file_diff, content, self._syntax, self._queries(language))
+            source = SourceFile(file_diff, content, self._syntax, self._queries(language), read_repo)
             if content is not None and not source.complete:
                 logger.debug("%s: the file does not match the diff; checking the hunks only", file_diff.path)
             for rule in active:
@@ -90,8 +100,11 @@ class BuiltinReviewer:
         severity = self._config.get(rule.id, RuleConfig()).severity or rule.severity
         seen: set[tuple[int | None, str | None]] = set()
         for hit in rule.check(source, self._options):
-            if hit.line is not None and not any(no in source.added for no in hit.touched_lines()):
-                continue
+            if hit.line is not None:
+                added = [no for no in hit.touched_lines() if no in source.added]
+                # only what the change introduces: not code it merely moves or reformats
+                if not added or (self._only_introduced and all(source.moved(no) for no in added)):
+                    continue
             key = (hit.line, hit.message)
             if key in seen:
                 continue

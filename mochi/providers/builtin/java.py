@@ -8,8 +8,14 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
+from mochi.providers.builtin.java_spring import (
+    Q_FIELDS,
+    Q_PARAMS,
+    field_injection,
+    request_body_not_validated,
+)
 from mochi.providers.builtin.java_sql import Q_DECLARED_TYPES, Q_SQL_CALLS, sql_concatenation
-from mochi.providers.builtin.java_syntax import annotation_names, is_test_source, modifiers_of
+from mochi.providers.builtin.java_syntax import is_test_source
 from mochi.providers.builtin.java_transactional import (
     Q_INVOCATIONS,
     Q_METHODS,
@@ -22,33 +28,6 @@ from mochi.providers.builtin.syntax import descendants, first_line, last_line, t
 
 _LOGGER_NAME = re.compile(r"(?i)^(?:this\.)?(?:log|logger|_?logger|log4j|slf4j)$")
 _LOGGER_DECL = re.compile(r"\bLogger\s+(\w+)\s*=")
-
-
-# --------------------------------------------------------------------------- field injection
-
-
-Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
-
-
-def _field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if ("@Autowired" not in source.text and "@Inject" not in source.text) or is_test_source(source):
-        return  # in tests, @Autowired fields are the natural way to get beans (Spring's own docs)
-    for field in source.query(Q_FIELDS).get("field", []):
-        names = annotation_names(modifiers_of(field))
-        annotation = "Autowired" if "Autowired" in names else "Inject" if "Inject" in names else None
-        if annotation is None:
-            continue
-        declarator = field.child_by_field_name("declarator")
-        name = text(declarator.child_by_field_name("name")) if declarator is not None else "field"
-        yield Hit(
-            first_line(field),
-            end_line=last_line(field),
-            message=f"Field injection with @{annotation} on `{name}`: the dependency is hidden, the field "
-            "cannot be final and the class cannot be built in a unit test without Spring. Use "
-            f"constructor injection: declare `private final {text(field.child_by_field_name('type'))} "
-            f"{name};` and take it as a constructor parameter (a single constructor needs no @Autowired; "
-            "Lombok's @RequiredArgsConstructor writes it for you).",
-        )
 
 
 # --------------------------------------------------------------------------- console output
@@ -169,36 +148,6 @@ def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
         yield Hit(first_line(clause), end_line=last_line(clause), message=message)
 
 
-# --------------------------------------------------------------------------- request validation
-
-
-Q_PARAMS = "(formal_parameter (modifiers) @mods) @param"
-
-
-def _request_body_not_validated(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if "RequestBody" not in source.text:
-        return
-    for param in source.query(Q_PARAMS).get("param", []):
-        names = annotation_names(modifiers_of(param))
-        if "RequestBody" not in names or "Valid" in names or "Validated" in names:
-            continue
-        annotation = names["RequestBody"]
-        line = source.line(first_line(annotation))
-        suggestion = (
-            line.replace(text(annotation), "@Valid " + text(annotation), 1)
-            if first_line(annotation) == last_line(annotation)
-            else None
-        )
-        yield Hit(
-            first_line(param),
-            end_line=last_line(param),
-            message=f"`{text(param.child_by_field_name('name'))}` is bound from the request body without "
-            "@Valid: its Bean Validation constraints (@NotNull, @Size...) are never checked. Annotate the "
-            "parameter with @Valid (or @Validated for groups).",
-            suggestion=suggestion,
-        )
-
-
 # --------------------------------------------------------------------------- the pack
 
 
@@ -214,7 +163,7 @@ RULES = (
         "lets the fields be final and the class be tested without Spring. Constructor and setter "
         "injection are not reported, nor test code (src/test, *Test.java, classes importing JUnit or "
         "Spring's test support), where field injection is the natural way to get beans.",
-        check=_field_injection,
+        check=field_injection,
         queries=(Q_FIELDS,),
         suggestion="Make the field private final and take it as a constructor parameter.",
     ),
@@ -309,7 +258,7 @@ RULES = (
         category="security",
         message="@RequestBody without @Valid: the body is not validated.",
         doc="A controller parameter annotated @RequestBody without @Valid or @Validated.",
-        check=_request_body_not_validated,
+        check=request_body_not_validated,
         queries=(Q_PARAMS,),
         suggestion="Add @Valid before @RequestBody.",
     ),

@@ -589,12 +589,14 @@ import org.springframework.stereotype.Service;
 
 @Service
 public class OrderService {
-
-    @Autowired
-    private OrderRepository orderRepository;
+    private final OrderRepository orderRepository;
 
     @Autowired
     private PaymentClient paymentClient;
+
+    public OrderService(OrderRepository orderRepository) {
+        this.orderRepository = orderRepository;
+    }
 
     public Order place(Cart cart) {
         Order order = orderRepository.save(Order.from(cart));
@@ -625,7 +627,12 @@ public class OrderService {
     }
 }
 """,
-        notes="Constructor and setter injection are not reported. Silent in test code (under "
+        notes="The rule reports field injection where the change goes against the class itself: it "
+        "replaces the constructor injection of a field, or mixes field injection into a class that "
+        "injects through its constructor (or Lombok's `@RequiredArgsConstructor`). A class that injects "
+        "everything into fields follows its code base's convention: a project-wide decision, not this "
+        "change's, so no finding; nor without the whole file (a diff alone does not show the "
+        "constructor). Constructor and setter injection are not reported. Silent in test code (under "
         "`src/test`, `*Test.java`, or a class importing JUnit, Mockito or Spring's test support), where "
         "injected fields are the usual way for a test to get its beans.",
     ),
@@ -992,6 +999,8 @@ public class CustomerController {
     public CustomerDto create(@RequestBody CreateCustomerRequest request) {
         return service.create(request);
     }
+
+    record CreateCustomerRequest(@NotBlank String name, @Email String email) {}
 }
 """,
         right="""\
@@ -1015,10 +1024,14 @@ public class CustomerController {
     public CustomerDto create(@Valid @RequestBody CreateCustomerRequest request) {
         return service.create(request);
     }
+
+    record CreateCustomerRequest(@NotBlank String name, @Email String email) {}
 }
 """,
-        notes="The rule does not look at the request class: a body type without any constraint is "
-        "reported too (adding `@Valid` costs nothing there and keeps future constraints working).",
+        notes="The rule reads the request class (in the same file, the same package or an import of "
+        "the same source tree) and reports only when it has Bean Validation constraints to check. A class "
+        "without constraints (a generated model) gets no finding: `@Valid` would be a no-op there; "
+        "nor does a class the review cannot read (another module, no checkout). Silent in test code.",
     ),
     # ======================================================================= JavaScript / TypeScript
     "js.dangerously-set-inner-html": RuleDoc(

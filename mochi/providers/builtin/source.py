@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import PurePosixPath
 
@@ -51,9 +51,17 @@ class SourceFile:
     """
 
     def __init__(
-        self, diff: FileDiff, content: str | None, syntax: Syntax, queries: tuple[str, ...] = ()
+        self,
+        diff: FileDiff,
+        content: str | None,
+        syntax: Syntax,
+        queries: tuple[str, ...] = (),
+        read_repo: Callable[[str], str | None] | None = None,
     ) -> None:
         self.diff = diff
+        # another file of the repository at the reviewed revision (None: not available)
+        self.read_repo: Callable[[str], str | None] = read_repo or (lambda _path: None)
+        self._moved: dict[int, bool] = {}
         self._queries = queries  # run together, in one pass, on first use
         self.path = diff.path
         self.language = language_of(diff.path)
@@ -73,6 +81,22 @@ class SourceFile:
     @cached_property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+    @cached_property
+    def _removed_blob(self) -> str:
+        return "".join(
+            "".join(ln.text.split()) for h in self.diff.hunks for ln in h.lines if ln.kind is LineKind.REMOVED
+        )
+
+    def moved(self, no: int) -> bool:
+        """True when added line `no` only moves or reformats code the change removes elsewhere in the
+        file (its text, whitespace aside, is in the removed lines): the change does not introduce it.
+        A line a formatter joined from two removed lines counts too."""
+        found = self._moved.get(no)
+        if found is None:
+            squeezed = "".join(self.line(no).split())
+            found = self._moved[no] = bool(squeezed) and squeezed in self._removed_blob
+        return found
 
     @cached_property
     def root(self) -> Node:

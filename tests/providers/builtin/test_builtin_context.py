@@ -259,8 +259,10 @@ def test_spring_test_class_outside_a_test_directory() -> None:
 
 
 def test_field_injection_in_production_code_still_fires() -> None:
-    text = SPRING_TEST.replace("@SpringBootTest\n", "@Service\n").replace("OrderServiceTest", "Orders")
-    assert hits(added("src/main/java/com/acme/orders/Orders.java", text), "java.field-injection") == [5]
+    """In production code that otherwise injects through its constructor (see test_builtin_precision)."""
+    text = SPRING_TEST.replace("@SpringBootTest\n", "@Service\n@RequiredArgsConstructor\n")
+    text = text.replace("OrderServiceTest", "Orders")
+    assert hits(added("src/main/java/com/acme/orders/Orders.java", text), "java.field-injection") == [6]
 
 
 # --------------------------------------------------------------------------- secrets.config-password

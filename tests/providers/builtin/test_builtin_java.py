@@ -77,7 +77,7 @@ def test_clean_spring_code_has_no_findings() -> None:
 
 
 def test_field_injection_with_inject() -> None:
-    text = "class A {\n    @Inject\n    Foo foo;\n}\n"
+    text = "class A {\n    @Inject\n    Foo foo;\n    A(Bar bar) { this.bar = bar; }\n}\n"
     (finding,) = added(PATH, text)
     assert (finding.rule_id, finding.line, finding.end_line) == ("java.field-injection", 2, 3)
     assert "constructor" in finding.message
@@ -167,6 +167,6 @@ def test_transactional_final_and_public_methods() -> None:
 
 
 def test_request_body_suggestion_adds_valid() -> None:
-    text = "class C {\n    public void a(@RequestBody Req r) {}\n}\n"
+    text = "class C {\n    public void a(@RequestBody Req r) {}\n    record Req(@NotNull String a) {}\n}\n"
     (finding,) = added(PATH, text)
     assert finding.suggestion == "    public void a(@Valid @RequestBody Req r) {}"

@@ -1,0 +1,168 @@
+"""What the change introduces, and what the class around it shows (false positives from bench/precision).
+
+- A line the change only moves or reformats (spring-realworld 6107132e, "chore: add spotless format")
+  is not new code: no finding, except for the redaction scanner, which must see every secret.
+- java.field-injection fires where the change goes against the class (replaces or mixes with
+  constructor injection), not in a class that injects everything into fields (mall, 63 findings).
+- java.request-body-not-validated fires only when the body's class has constraints to check
+  (mall: MyBatis-generated models without any, 18 findings).
+"""
+
+from __future__ import annotations
+
+from mochi.models import Diff
+from mochi.providers.builtin import RULES, BuiltinReviewer
+from tests.providers.builtin.builtin_diffs import (
+    added,
+    code,
+    hits,
+    make_added_file,
+    make_modified_file,
+    modified,
+)
+
+FILTER = "src/main/java/io/spring/api/security/JwtTokenFilter.java"
+BEFORE = code("""
+    package io.spring.api.security;
+
+    public class JwtTokenFilter extends OncePerRequestFilter {
+      @Autowired
+      private UserReadService userQueryService;
+      @Autowired private JwtService jwtService;
+
+      void f(Exception e) {
+        e.printStackTrace();
+      }
+    }
+""")
+AFTER = code("""
+    package io.spring.api.security;
+
+    public class JwtTokenFilter extends OncePerRequestFilter {
+      @Autowired private UserReadService userQueryService;
+      @Autowired
+      private JwtService jwtService;
+
+      void f(Exception e) {
+          e.printStackTrace();
+      }
+    }
+""")
+
+
+def test_a_reformatted_line_is_not_a_new_finding() -> None:
+    findings = modified(FILTER, BEFORE, AFTER)
+    assert hits(findings, "java.print-stack-trace") == []
+    assert hits(findings, "java.field-injection") == []
+
+
+def test_a_line_moved_within_the_file_is_not_new_but_a_changed_one_is() -> None:
+    before = 'export function a() {\n  console.log("a");\n}\n\nexport function b() {\n  return 1;\n}\n'
+    moved = 'export function b() {\n  return 1;\n}\n\nexport function a() {\n  console.log("a");\n}\n'
+    assert hits(modified("web/src/a.js", before, moved), "js.console-log") == []
+    changed = moved.replace('console.log("a")', 'console.log("a", secretState)')
+    assert hits(modified("web/src/a.js", before, changed), "js.console-log") == [6]
+
+
+def test_the_redaction_scanner_still_sees_a_moved_secret() -> None:
+    key = "AKIA" + "Q3R7XN2PLM5KD8ZW"
+    before = f"a=1\naws.key={key}\n"
+    after = f"aws.key={key}\na=1\n"
+    diff = Diff(files=(make_modified_file("conf/app.properties", before, after),))
+    secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
+    assert BuiltinReviewer(registry=secrets).review(diff, lambda _p: after) == []
+    redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: after)
+    assert [f.rule_id for f in redaction] == ["secrets.aws-access-key"]
+
+
+SERVICE = code("""
+    package com.acme.orders;
+
+    @Service
+    public class OrderService {
+        private final OrderRepository repository;
+
+        public OrderService(OrderRepository repository) {
+            this.repository = repository;
+        }
+    }
+""")
+
+
+def test_field_injection_replacing_constructor_injection_fires() -> None:
+    after = code("""
+        package com.acme.orders;
+
+        @Service
+        public class OrderService {
+            @Autowired
+            private OrderRepository repository;
+        }
+    """)
+    findings = modified("src/main/java/com/acme/orders/OrderService.java", SERVICE, after)
+    (finding,) = [f for f in findings if f.rule_id == "java.field-injection"]
+    assert finding.line == 5 and "replaces the constructor injection of `repository`" in finding.message
+
+
+def test_field_injection_mixed_into_a_constructor_injected_class_fires() -> None:
+    after = SERVICE.replace(
+        "    private final", "    @Autowired\n    private Clock clock;\n    private final"
+    )
+    findings = modified("src/main/java/com/acme/orders/OrderService.java", SERVICE, after)
+    assert hits(findings, "java.field-injection") == [5]
+
+
+def test_field_injection_in_a_class_that_injects_only_into_fields_is_its_convention() -> None:
+    text = code("""
+        package com.macro.mall.service;
+
+        @Service
+        public class OmsOrderServiceImpl implements OmsOrderService {
+            @Autowired
+            private OmsOrderMapper orderMapper;
+            @Autowired
+            private OmsOrderDao orderDao;
+        }
+    """)
+    assert hits(added("mall-admin/src/main/java/com/macro/mall/service/OmsOrderServiceImpl.java", text),
+                "java.field-injection") == []  # fmt: skip
+
+
+CONTROLLER = code("""
+    package com.acme.orders.web;
+
+    import com.acme.orders.dto.CreateOrder;
+
+    @RestController
+    public class OrderController {
+        @PostMapping("/orders")
+        public Order create(@RequestBody CreateOrder body) { return null; }
+
+        @PostMapping("/orders/bulk")
+        public int bulk(@RequestBody List<Line> lines) { return 0; }
+    }
+""")
+ROOT = "shop/src/main/java/com/acme/orders"
+
+
+def _review_controller(repository: dict[str, str]) -> list[int | None]:
+    path = f"{ROOT}/web/OrderController.java"
+    diff = Diff(files=(make_added_file(path, CONTROLLER),))
+    found = BuiltinReviewer().review(diff, lambda p: CONTROLLER if p == path else None, repository.get)
+    return [f.line for f in found if f.rule_id == "java.request-body-not-validated"]
+
+
+def test_a_request_body_whose_class_has_constraints_is_reported() -> None:
+    dto = "package com.acme.orders.dto;\nrecord CreateOrder(@NotBlank String a) {}\n"
+    repository = {
+        f"{ROOT}/dto/CreateOrder.java": dto,
+        f"{ROOT}/web/Line.java": "package com.acme.orders.web;\nrecord Line(@Positive int quantity) {}\n",
+    }
+    assert _review_controller(repository) == [8, 11]  # the import's class, and List<Line> in the package
+
+
+def test_a_request_body_without_constraints_or_unreadable_is_not() -> None:
+    generated = {f"{ROOT}/dto/CreateOrder.java": "package com.acme.orders.dto;\npublic class CreateOrder {\n"
+                 "    private String item;\n}\n"}  # fmt: skip
+    assert _review_controller(generated) == []  # @Valid would validate nothing
+    assert _review_controller({}) == []  # another module, or no checkout: cannot tell
