@@ -42,6 +42,8 @@ def _dangerously_set_inner_html(source: SourceFile, _: Options) -> Iterator[Hit]
         name = node.child_by_field_name("key") or (node.named_children[0] if node.named_children else None)
         if text(name) != "dangerouslySetInnerHTML":
             continue
+        if _sanitized(source, node):
+            continue  # DOMPurify.sanitize(...) (or a value assigned from it): the safe pattern
         yield Hit(
             first_line(node),
             end_line=last_line(node),
@@ -49,6 +51,19 @@ def _dangerously_set_inner_html(source: SourceFile, _: Options) -> Iterator[Hit]
             "it is a cross-site scripting hole. Render the content as React children, or sanitize it first "
             "(DOMPurify.sanitize(html)) and keep the sanitizing next to this line.",
         )
+
+
+_SANITIZE = re.compile(r"(?i)\b(?:DOMPurify\.sanitize|sanitize\w*|purify\w*|xss|escapeHtml|he\.encode)\s*\(")
+
+
+def _sanitized(source: SourceFile, node: Node) -> bool:
+    """The HTML is a sanitizer's output: in the attribute itself, or in the variable it names."""
+    value = text(node)
+    if _SANITIZE.search(value):
+        return True
+    names = set(re.findall(r"__html\s*:\s*([A-Za-z_$][\w$]*)\s*[,}]", value))
+    sanitizer = _SANITIZE.pattern.removeprefix("(?i)")
+    return any(re.search(rf"\b{re.escape(n)}\s*=[^;\n]*{sanitizer}", source.text, re.I) for n in names)
 
 
 Q_CALLS = "(call_expression function: (_) @fn) @call"

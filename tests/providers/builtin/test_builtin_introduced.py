@@ -166,3 +166,41 @@ def test_a_request_body_without_constraints_or_unreadable_is_not() -> None:
                  "    private String item;\n}\n"}  # fmt: skip
     assert _review_controller(generated) == []  # @Valid would validate nothing
     assert _review_controller({}) == []  # another module, or no checkout: cannot tell
+
+
+# --------------------------------------------------------------------------- JS / React (bulletproof-react)
+
+MD_PREVIEW = code("""
+    import createDOMPurify from 'dompurify';
+    import marked from 'marked';
+
+    const DOMPurify = createDOMPurify(window);
+
+    export const MDPreview = ({ value }: { value: string }) => {
+      const clean = DOMPurify.sanitize(marked(value));
+      return (
+        <>
+          <div dangerouslySetInnerHTML={{ __html: DOMPurify.sanitize(marked(value)) }} />
+          <div dangerouslySetInnerHTML={{ __html: clean }} />
+          <div dangerouslySetInnerHTML={{ __html: marked(value) }} />
+        </>
+      );
+    };
+""")
+
+
+def test_sanitized_html_is_the_safe_pattern_raw_html_is_not() -> None:
+    assert hits(added("src/components/MDPreview.tsx", MD_PREVIEW), "js.dangerously-set-inner-html") == [12]
+
+
+def test_hooks_called_through_render_hook_in_tests_are_fine() -> None:
+    test = code("""
+        import { renderHook, act } from '@testing-library/react-hooks';
+        import { useDisclosure } from '../useDisclosure';
+
+        test('should open', () => {
+          const { result } = renderHook(() => useDisclosure());
+          act(() => result.current.open());
+        });
+    """)
+    assert hits(added("src/hooks/__tests__/useDisclosure.ts", test), "react.conditional-hook") == []
