@@ -1,8 +1,9 @@
 """Where a changed file sits, and what its text says about itself.
 
 Pure functions of a path or of lines, shared by the checks through SourceFile (which caches them per
-file): test code, generated/vendored/data files, translation catalogues, where a comment starts on a
-line of a language we do not parse, and the lines an `eslint-disable` comment covers.
+file): test code, generated/vendored/data files, translation catalogues, documentation and package
+manifests, where a comment starts on a line of a language we do not parse, and the lines an
+`eslint-disable` comment covers.
 """
 
 from __future__ import annotations
@@ -245,6 +246,37 @@ def is_catalogue_path(path: str) -> bool:
         or (in_i18n_dir and (name.lower().endswith(_CATALOGUE_SUFFIXES) or locale_name))
         or (locale_name and not name.lower().endswith((".js", ".ts", ".mjs")))
     )
+
+
+# --------------------------------------------------------------------------- docs, settings, manifests
+
+_DOC_DIRS = frozenset({"docs", "doc", "document", "documents", "documentation"})
+
+
+def is_documentation_path(path: str) -> bool:
+    """API documentation: files under docs/, doc/, document/, and Postman collections, whose sample
+    requests carry sample credentials on purpose."""
+    pure = PurePosixPath(path)
+    return pure.name.lower().endswith(".postman_collection.json") or any(
+        p.lower() in _DOC_DIRS for p in pure.parts[:-1]
+    )
+
+
+_CONFIG_SUFFIXES = (".properties", ".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".env", ".xml")
+
+
+def is_config_file(path: str) -> bool:
+    """application.properties, *.yml, .env, .env.local, *.json, ... (files that hold settings)."""
+    name = PurePosixPath(path).name.lower()
+    return name.endswith(_CONFIG_SUFFIXES) or name == ".env" or name.startswith(".env.")
+
+
+_MANIFESTS = frozenset({"package.json", "composer.json", "bower.json", "cargo.toml", "pyproject.toml"})
+
+
+def is_package_manifest(path: str) -> bool:
+    """A package manifest (package.json, Cargo.toml...): its keys include the names of dependencies."""
+    return PurePosixPath(path).name.lower() in _MANIFESTS
 
 
 # --------------------------------------------------------------------------- comments in text we do not parse

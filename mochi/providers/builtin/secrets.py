@@ -5,14 +5,21 @@ A message never repeats the secret: it shows at most the first and last 4 charac
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterator
-from pathlib import PurePosixPath
 
 from mochi.models import FindingType, Severity
+from mochi.providers.builtin.context import is_config_file, is_documentation_path, is_package_manifest
 from mochi.providers.builtin.rule import ANY_LANGUAGE, Check, Hit, Options, Rule
-from mochi.providers.builtin.secret_values import entropy, is_placeholder, redact
+from mochi.providers.builtin.secret_values import (
+    is_local_default,
+    is_placeholder,
+    is_version_spec,
+    jwt_expired,
+    looks_random,
+    points_at_localhost,
+    redact,
+)
 from mochi.providers.builtin.source import SourceFile
 
 _ROTATE = (
@@ -38,11 +45,11 @@ def _simple(source: SourceFile, pattern: re.Pattern[str], label: str, group: int
 
 # --------------------------------------------------------------------------- private keys
 
-_PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
+PRIVATE_KEY = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-----")
 
 
 def _private_key(source: SourceFile, _: Options) -> Iterator[Hit]:
-    for line, match in source.added_matches(_PRIVATE_KEY):
+    for line, match in source.added_matches(PRIVATE_KEY):
         kind = match.group(1).strip()
         end = next(
             (
@@ -135,6 +142,9 @@ def _slack_token(source: SourceFile, _: Options) -> Iterator[Hit]:
 
 def _slack_webhook(source: SourceFile, _: Options) -> Iterator[Hit]:
     for line, match in source.added_matches(_SLACK_WEBHOOK):
+        # Slack's documented T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX: any part a placeholder
+        if is_placeholder(match.group(1)) or any(is_placeholder(p) for p in match.group(1).split("/")):
+            continue
         yield Hit(
             line,
             message=f"The Slack webhook URL `https://hooks.slack.com/…/{redact(match.group(1))}` lets anyone "
@@ -143,12 +153,23 @@ def _slack_webhook(source: SourceFile, _: Options) -> Iterator[Hit]:
 
 
 def _jwt(source: SourceFile, _: Options) -> Iterator[Hit]:
-    yield from _simple(source, _JWT, "The JSON Web Token", 1)
+    if source.is_test or is_documentation_path(source.path):
+        return  # fixtures and API documentation's sample requests
+    for line, match in source.added_matches(_JWT, needles=("eyj",)):
+        token = match.group(1)
+        if (
+            _glued(match)
+            or is_placeholder(token)
+            or jwt_expired(token)  # an expired token grants nothing
+            or source.in_test_code(line)
+            or source.in_comment(line, match.start(1))  # a JSDoc/Swagger example
+        ):
+            continue
+        yield Hit(line, message=f"The JSON Web Token `{redact(token)}` is committed in the code. {_ROTATE}")
 
 
 # --------------------------------------------------------------------------- passwords and random literals
 
-_CONFIG_SUFFIXES = (".properties", ".yml", ".yaml", ".json", ".toml", ".ini", ".cfg", ".conf", ".env", ".xml")
 _CONFIG_KEY = re.compile(
     r"(?im)^[ \t]*(?:export[ \t]+)?[\"']?"
     r"([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret)[A-Za-z0-9_.\-]*)[\"']?"
@@ -166,15 +187,10 @@ _LABEL_KEY = re.compile(
 )
 
 
-def is_config_file(path: str) -> bool:
-    """application.properties, *.yml, .env, .env.local, *.json, ... (files that hold settings)."""
-    name = PurePosixPath(path).name.lower()
-    return name.endswith(_CONFIG_SUFFIXES) or name == ".env" or name.startswith(".env.")
-
-
 def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if not is_config_file(source.path) or source.is_catalogue or source.is_generated:
-        return
+    if not is_config_file(source.path) or source.is_catalogue or source.is_generated or source.is_test:
+        return  # test data (fixtures/, cypress/, src/test/resources) holds test accounts
+    manifest = is_package_manifest(source.path)
     for line, match in source.added_matches(_CONFIG_KEY, needles=("passw", "pwd", "secret")):
         key, raw = match.group(1), match.group(2)
         value = raw.strip()
@@ -189,6 +205,8 @@ def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
             or _LABEL_KEY.search(key)
             or " " in value  # "Set password", "Passwords do not match": a label, not a password
             or is_placeholder(value)
+            or (manifest and is_version_spec(value))  # "password-validator": "^5.3.0"
+            or (is_local_default(value) and points_at_localhost(source.text))  # root on localhost
         ):
             continue
         yield Hit(
@@ -210,25 +228,9 @@ _SECRET_NAME = (
     r"[A-Za-z0-9_.\-]{0,64}(?:secret|token|passw(?:or)?d|pwd|api[_\-]?key|apikey|access[_\-]?key|"
     r"auth[_\-]?key|private[_\-]?key|client[_\-]?secret|credential)[A-Za-z0-9_]{0,64}"
 )
-_SECRET_NEEDLES = (
-    "secret",
-    "token",
-    "passw",
-    "pwd",
-    "apikey",
-    "api_key",
-    "api-key",
-    "accesskey",
-    "access_key",
-    "access-key",
-    "authkey",
-    "auth_key",
-    "auth-key",
-    "privatekey",
-    "private_key",
-    "private-key",
-    "credential",
-)
+# apikey, api_key, api-key, accesskey, ..., private-key: the lines _ASSIGNED_LITERAL can match
+_KEY_NEEDLES = (f"{word}{sep}key" for word in ("api", "access", "auth", "private") for sep in ("", "_", "-"))
+_SECRET_NEEDLES = ("secret", "token", "passw", "pwd", "credential", *_KEY_NEEDLES)
 _ASSIGNED_LITERAL = re.compile(
     rf"(?i)(?<![A-Za-z0-9_])({_SECRET_NAME})[\"']?[ \t]*(?::[ \t]*&?(?:'static[ \t]+)?[\w:<>\[\]]+[ \t]*)?"
     r"(?:=>|:=|[:=])[ \t]*[bru]?([\"'`])([^\"'`\s]{8,200})\2"
@@ -239,6 +241,8 @@ _IDENTIFIER_LIKE = re.compile(
 
 
 def _high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
+    if source.is_catalogue:
+        return  # "login.password": "Passwort" is a translation
     for line, match in source.added_matches(_ASSIGNED_LITERAL, needles=_SECRET_NEEDLES):
         name, value = match.group(1), match.group(3)
         if (
@@ -248,10 +252,9 @@ def _high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
             or value.startswith(("/", "./", "../"))
             or "{" in value
             or _IDENTIFIER_LIKE.match(value)
+            or not looks_random(value, options.entropy_bits)
+            or source.in_test_code(line)  # a fixture's password: 'password1'
         ):
-            continue
-        threshold = min(options.entropy_bits, 0.9 * math.log2(len(value)))
-        if entropy(value) < threshold:
             continue
         yield Hit(
             line,
@@ -353,14 +356,17 @@ RULES = (
         "secrets.slack-webhook",
         _slack_webhook,
         "A Slack incoming-webhook URL is committed.",
-        "https://hooks.slack.com/services/... URLs: whoever has one can post to the channel.",
+        "https://hooks.slack.com/services/... URLs: whoever has one can post to the channel. Slack's "
+        "documented placeholder (T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX) is ignored.",
         severity=Severity.HIGH,
     ),
     _rule(
         "secrets.jwt",
         _jwt,
         "A JSON Web Token is committed.",
-        "Complete JWTs (eyJ....eyJ....signature): often a long-lived bearer credential copied from a tool.",
+        "Complete JWTs (eyJ....eyJ....signature): often a long-lived bearer credential copied from a tool. "
+        "Not a token whose payload's exp is in the past (it grants nothing), nor in test code, comments "
+        "(JSDoc/Swagger examples), Postman collections or files under docs/, doc/ and document/.",
         severity=Severity.HIGH,
     ),
     _rule(
@@ -379,8 +385,10 @@ RULES = (
         "INI files set to a literal. Placeholders (${DB_PASSWORD}, <your-password>, changeme, ENC(...)), "
         "keys that are about a password but are not one (password.min-length), user-interface text "
         "(values with spaces, keys ending in .title/.label/.placeholder/.message/.hint/.text...) and "
-        "translation catalogues (locales/, i18n/, messages_*.properties) are ignored. The message names "
-        "the key, never the value.",
+        "translation catalogues (locales/, i18n/, messages_*.properties), test data (fixtures/, cypress/, "
+        "src/test/), dependency versions in package manifests (package.json, Cargo.toml) and well-known "
+        "local defaults (root, postgres, changeit...) in a file that points at localhost/127.0.0.1 are "
+        "ignored. The message names the key, never the value.",
         severity=Severity.HIGH,
         supersedes=("secrets.high-entropy-string",),
     ),
@@ -390,7 +398,9 @@ RULES = (
         "A literal that looks like a real secret is assigned to a secret-like name.",
         "String literals assigned to names like secret, token, password, api_key whose Shannon entropy "
         "is high enough to be a real credential (Options.entropy_bits, 3.5 bits per character by "
-        "default). Placeholders, URLs, paths and identifier-like values are ignored.",
+        "default); a value under 12 characters must also mix three character classes, and a word with a "
+        "digit or two (password1, Passwort) never counts. Placeholders, URLs, paths, identifier-like "
+        "values, test code and translation catalogues are ignored.",
         severity=Severity.HIGH,
         supersedes=(),
     ),

@@ -163,7 +163,7 @@ CASES = [
     ),
     Case(
         "secrets.jwt",
-        "test/fixtures/auth.http",
+        "requests/auth.http",
         "GET /me\n",
         "GET /me\nAuthorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U\n",
         (2,),
