@@ -8,6 +8,8 @@ from fnmatch import fnmatchcase
 
 from mochi.models import ChangeKind, FindingType, Severity
 from mochi.providers.builtin.rule import ANY_LANGUAGE, Hit, Options, Rule
+from mochi.providers.builtin.secret_values import is_placeholder
+from mochi.providers.builtin.secrets import PRIVATE_KEY
 from mochi.providers.builtin.source import SourceFile
 
 # --------------------------------------------------------------------------- merge conflicts
@@ -144,6 +146,36 @@ def _dummy_env(source: SourceFile) -> bool:
     return False
 
 
+_SYMLINK = "120000"  # git's mode for a symbolic link: its content is the target's path
+_ENV_LINE = re.compile(r"^(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*(.*)$")
+_SECRET_ENV_KEY = re.compile(
+    r"(?i)pass|pwd|secret|token|key|credential|auth|private|salt|cookie|session|signature"
+)
+_URL_PASSWORD = re.compile(r"://[^\s/@:]+:[^\s/@]+@")
+
+
+def _env_holds_secrets(source: SourceFile) -> bool:
+    """An env file with a secret-like key (PASSWORD, SECRET, TOKEN, KEY...) set to a real value, or a
+    URL with a password in it. True when the file cannot be read as KEY=value lines (or is not known
+    in full): only a file seen whole, and holding only settings such as DATABASE_URL=file:test.db, is
+    not a secrets file."""
+    if source.diff.binary or not (source.complete or source.diff.change is ChangeKind.ADDED):
+        return True
+    for line in source.lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        match = _ENV_LINE.match(stripped)
+        if match is None:
+            return True
+        value = re.split(r"[ \t]+#", match.group(2), maxsplit=1)[0].strip().strip("\"'")
+        if _URL_PASSWORD.search(value) or (
+            _SECRET_ENV_KEY.search(match.group(1)) and value and not is_placeholder(value)
+        ):
+            return True
+    return False
+
+
 def _sensitive_file(source: SourceFile, _: Options) -> Iterator[Hit]:
     name = source.name.lower()
     introduced = (
@@ -151,8 +183,8 @@ def _sensitive_file(source: SourceFile, _: Options) -> Iterator[Hit]:
         or bool(source.added)
         or source.diff.binary
     )
-    if not introduced:
-        return
+    if not introduced or source.diff.new_mode == _SYMLINK:
+        return  # a symbolic link holds a path, not key material
     if name == ".npmrc":
         for line, _match in source.added_matches(_NPM_TOKEN):
             yield Hit(
@@ -163,12 +195,14 @@ def _sensitive_file(source: SourceFile, _: Options) -> Iterator[Hit]:
             )
         return
     if (name == ".env" or name.startswith(".env.")) and name not in _ENV_TEMPLATES:
-        if _dummy_env(source):
+        if _dummy_env(source) or not _env_holds_secrets(source):
             return
         what = "an environment file (.env), which usually holds credentials and machine-local settings"
     elif any(fnmatchcase(name, pattern) for pattern in _SECRET_FILES):
         if not source.diff.binary and _only_public_blocks(source):
             return  # certificates and public keys are public
+        if not source.diff.binary and any(PRIVATE_KEY.search(source.line(no)) for no in source.added):
+            return  # secrets.private-key reports the key block itself, on its line
         what = "a private key or certificate store"
     else:
         return
@@ -226,9 +260,11 @@ RULES = (
         category="security",
         message="A file that should not be committed is in the change.",
         doc=".env and .env.* (except .env.example/.sample/.template/.dist/.defaults, env files under test "
-        "directories and those whose leading comment says the values are dummies or examples), *.pem, "
-        "*.key (unless they only hold certificates or public keys), id_rsa/id_dsa/id_ecdsa/id_ed25519, "
-        "*.p12, *.pfx, *.jks, *.keystore, and an .npmrc with a literal _authToken.",
+        "directories, those whose leading comment says the values are dummies or examples, and those whose "
+        "keys are all non-secret settings such as DATABASE_URL=file:test.db), *.pem, *.key (unless they "
+        "only hold certificates or public keys, or a private key block secrets.private-key reports), "
+        "id_rsa/id_dsa/id_ecdsa/id_ed25519, *.p12, *.pfx, *.jks, *.keystore, and an .npmrc with a literal "
+        "_authToken. Not a symbolic link (git mode 120000): it holds a path.",
         check=_sensitive_file,
         suggestion="Remove it and add it to .gitignore.",
         on_binary=True,

@@ -380,7 +380,7 @@ CASES = [
         "-- seed\n" + "".join(f"INSERT INTO t VALUES ({i});\n" for i in range(1001)),
         (None,),
     ),
-    Case("generic.sensitive-file", ".env", "", "DEBUG=1\n", (None,)),
+    Case("generic.sensitive-file", ".env", "", "DEBUG=1\nSESSION_SECRET=Xk82pq9Lm\n", (None,)),
 ]
 
 

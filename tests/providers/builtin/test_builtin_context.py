@@ -528,14 +528,21 @@ def test_public_certificates_and_dummy_env_files_are_fine(path: str, text: str) 
 @pytest.mark.parametrize(
     ("path", "text"),
     [
-        ("certs/server.pem", CERT + PRIVATE),
-        ("certs/server.key", PRIVATE),
         (".env.test", "API_KEY=Xk82pq9Lm\n"),
         (".env.production", "# production settings\nAPI_KEY=Xk82pq9Lm\n"),
     ],
 )
-def test_private_keys_and_real_env_files_still_fire(path: str, text: str) -> None:
+def test_real_env_files_still_fire(path: str, text: str) -> None:
     assert hits(added(path, text), "generic.sensitive-file") == [None]
+
+
+@pytest.mark.parametrize(
+    ("path", "text"), [("certs/server.pem", CERT + PRIVATE), ("certs/server.key", PRIVATE)]
+)
+def test_private_key_files_are_reported_once_on_the_key_block(path: str, text: str) -> None:
+    findings = added(path, text)
+    assert hits(findings, "generic.sensitive-file") == []
+    assert len(hits(findings, "secrets.private-key")) == 1
 
 
 def test_binary_pem_is_decided_by_name() -> None:
