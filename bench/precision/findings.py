@@ -5,6 +5,7 @@
     python bench/precision/findings.py --summary-only     # only the per-rule table
     python bench/precision/findings.py --rule js.console-log --case vue3-realworld/
     python bench/precision/findings.py --summary-only --stale   # labels no finding matches any more
+    python bench/precision/findings.py --all-rules              # the opt-in rules too
 
 Each case is reviewed the way `mochi review --diff-file` reviews it with default settings: the
 diff is parsed by mochi's parser, split by `select_files` (lockfiles, generated and minified
@@ -30,8 +31,8 @@ from mochi import findings as findings_mod
 from mochi.diff.parse import parse_diff
 from mochi.diff.select import select_files
 from mochi.models import Finding
-from mochi.providers.builtin import BuiltinReviewer
-from mochi.settings_sections import ScopeSettings
+from mochi.providers.builtin import RULES, BuiltinReviewer
+from mochi.settings_sections import RuleConfig, ScopeSettings
 
 HERE = Path(__file__).resolve().parent
 CASES = HERE / "cases.jsonl.gz"
@@ -104,6 +105,11 @@ def main() -> None:
     parser.add_argument("--context", type=int, default=2, help="code lines shown around a finding")
     parser.add_argument("--jsonl", action="store_true", help="print the findings as JSON lines instead")
     parser.add_argument(
+        "--all-rules",
+        action="store_true",
+        help="also run the opt-in rules (off by default, as in `mochi review`)",
+    )
+    parser.add_argument(
         "--stale",
         action="store_true",
         help="also list the labels that match no current finding (fixed or lost)",
@@ -111,7 +117,10 @@ def main() -> None:
     args = parser.parse_args()
 
     labels = load_labels()
-    reviewer = BuiltinReviewer()
+    if args.all_rules:
+        reviewer = BuiltinReviewer({rid: RuleConfig(enabled=True) for rid in RULES})
+    else:
+        reviewer = BuiltinReviewer()  # the default settings: opt-in rules stay off
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     matched: set[tuple[str, str, int | None, str]] = set()
     for case in load_cases():
