@@ -9,7 +9,13 @@ from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
 from mochi.providers.builtin.rule import Hit, Options, Rule
-from mochi.providers.builtin.rust_sql import Q_FIRST_ARGUMENT, enclosing_fn, sql_format
+from mochi.providers.builtin.rust_sql import (
+    COMMENTS,
+    Q_FIRST_ARGUMENT,
+    constant_conversion,
+    enclosing_fn,
+    sql_format,
+)
 from mochi.providers.builtin.source import SourceFile
 from mochi.providers.builtin.syntax import ancestors, descendants, first_line, last_line, text
 
@@ -24,19 +30,7 @@ _EXTRACTOR = re.compile(
 )
 _CLIPPY_ALLOW = re.compile(r"\ballow\([^)]*clippy::(unwrap_used|expect_used)")
 _CRATE_ALLOW = re.compile(r"#!\[allow\([^)]*clippy::(unwrap_used|expect_used)")
-_LITERALS = frozenset(
-    {
-        "string_literal",
-        "raw_string_literal",
-        "integer_literal",
-        "float_literal",
-        "boolean_literal",
-        "char_literal",
-    }
-)
-_CONSTANT_NAME = re.compile(r"^(?:\w+::)*[A-Z][A-Z0-9_]*$")
 _SCOPES = frozenset({"function_item", "closure_expression", "async_block"})
-_COMMENTS = frozenset({"line_comment", "block_comment"})
 
 
 def attributes(item: Node) -> list[str]:
@@ -73,26 +67,55 @@ Q_ROUTE_TO = (
 Q_METHOD_CALLS = "(call_expression function: (field_expression field: (field_identifier) @method)) @call"
 
 
+# web::get().to(f); actix-web 0.7: r.f(f), r.with(f), r.with_async(f), r.a(f), r.h(f)
+_REGISTERING = frozenset({"to", "f", "with", "with_async", "a", "h"})
+
+
 def _registered_handlers(source: SourceFile) -> set[str]:
-    """Functions passed to `.to(f)` (web::get().to(f), web::resource(..).route(..).to(f))."""
+    """The paths of the functions registered as handlers: `index`, `handlers::index`, `Self::index`."""
     return {
-        text(m["handler"]).rsplit("::", 1)[-1]
+        re.sub(r"::<.*$", "", text(m["handler"]), flags=re.DOTALL)
         for m in source.matches(Q_ROUTE_TO)
-        if text(m["method"]) == "to"
+        if text(m["method"]) in _REGISTERING
     }
 
 
+def _is_registered(fn: Node, registered: set[str]) -> bool:
+    """A free fn registered by its name or a module path (`handlers::index`); a method only by its
+    type's path (`Broadcaster::new_client`, `Self::new_client`): a method that shares a handler's name
+    is not that handler."""
+    name = text(fn.child_by_field_name("name"))
+    owner = next((p for p in ancestors(fn) if p.type == "impl_item"), None)
+    for path in registered:
+        prefix, _, last = path.rpartition("::")
+        if last != name:
+            continue
+        qualifier = prefix.rsplit("::", 1)[-1]
+        if owner is None and not qualifier[:1].isupper():
+            return True
+        if owner is not None and qualifier in ("Self", _type_name(owner)):
+            return True
+    return False
+
+
+def _type_name(impl: Node) -> str:
+    """`Broadcaster` for `impl Broadcaster` and `impl<T> Broadcaster<T>`."""
+    kind = impl.child_by_field_name("type")
+    return re.sub(r"<.*$", "", text(kind), flags=re.DOTALL).rsplit("::", 1)[-1] if kind else ""
+
+
 def _is_handler(fn: Node, registered: set[str]) -> bool:
-    """A request handler: a route attribute (#[get(...)]...), registered with `.to(f)`, or an async fn
-    taking extractors (web::Json, web::Path, HttpRequest...). Not a trait method (ResponseError's
-    error_response, Responder's respond_to), main or test code."""
+    """A request handler: a route attribute (#[get(...)]...), registered with `.to(f)` (or actix-web
+    0.7's `.f(f)`, `.with(f)`...), or an async fn taking extractors (web::Json, web::Path,
+    HttpRequest...). Not a trait method (ResponseError's error_response, Responder's respond_to), main
+    or test code."""
     if _in_test_code(fn):
         return False
     if any(_route_name(a) in _ROUTE_ATTRIBUTES for a in attributes(fn)):
         return True
     if any(p.type == "impl_item" and p.child_by_field_name("trait") is not None for p in ancestors(fn)):
         return False
-    if text(fn.child_by_field_name("name")) in registered:
+    if _is_registered(fn, registered):
         return True
     modifiers = next((c for c in fn.named_children if c.type == "function_modifiers"), None)
     return (
@@ -102,32 +125,27 @@ def _is_handler(fn: Node, registered: set[str]) -> bool:
     )
 
 
-def _constant(node: Node) -> bool:
-    """A literal or an UPPER_CASE constant (`404`, `"127.0.0.1"`, `Self::DEFAULT_PORT`, `&LIMIT`)."""
-    while node.type == "reference_expression" and node.named_children:
-        node = node.named_children[-1]
-    return node.type in _LITERALS or (
-        node.type in ("identifier", "scoped_identifier") and bool(_CONSTANT_NAME.match(text(node)))
-    )
+_INFALLIBLE_SERDE = re.compile(r"^(?:::)?serde_json::to_(?:string|string_pretty|vec|vec_pretty|value)$")
 
 
-def _constant_conversion(receiver: Node | None) -> bool:
-    """`StatusCode::from_u16(404)`, `"127.0.0.1".parse::<IpAddr>()`, `Regex::new("^a+$")`: a call on
-    constants only, which fails the same way on every request (a test catches it), not on bad input."""
+def _idiom(receiver: Node | None) -> bool:
+    """An unwrap that no request can trigger: `.lock()`/`.read()`/`.write()` of a Mutex or RwLock (it
+    fails only when poisoned by an earlier panic), serde_json::to_string/to_vec/to_string_pretty of a
+    value the program built (serialising a derived struct does not fail), `req.app_data::<T>()` (set
+    up at start-up: None is a wiring bug, not bad input)."""
     if receiver is None or receiver.type != "call_expression":
-        return False
-    args = receiver.child_by_field_name("arguments")
-    if args is None or not all(_constant(a) for a in args.named_children if a.type not in _COMMENTS):
         return False
     function = receiver.child_by_field_name("function")
     if function is not None and function.type == "generic_function":
         function = function.child_by_field_name("function")
     if function is None:
         return False
-    if function.type == "field_expression":  # a method: its receiver must be constant too
-        value = function.child_by_field_name("value")
-        return value is not None and _constant(value)
-    return function.type in ("scoped_identifier", "identifier")
+    if function.type == "field_expression":
+        method = text(function.child_by_field_name("field"))
+        args = receiver.child_by_field_name("arguments")
+        bare = args is None or not [a for a in args.named_children if a.type not in COMMENTS]
+        return method == "app_data" or (bare and method in ("lock", "read", "write"))
+    return _INFALLIBLE_SERDE.match(text(function)) is not None
 
 
 def _clippy_allows(node: Node) -> bool:
@@ -155,7 +173,8 @@ def _unwrap_in_handler(source: SourceFile, _: Options) -> Iterator[Hit]:
         if not verdicts[fn.id]:
             continue
         receiver = m["call"].child_by_field_name("function")
-        if _constant_conversion(receiver.child_by_field_name("value") if receiver else None):
+        value = receiver.child_by_field_name("value") if receiver else None
+        if constant_conversion(value) or _idiom(value):
             continue
         if _clippy_allows(m["call"]):
             continue
@@ -172,7 +191,18 @@ def _unwrap_in_handler(source: SourceFile, _: Options) -> Iterator[Hit]:
 # --------------------------------------------------------------------------- blocking in async code
 
 
-def _is_async_context(node: Node) -> bool:
+_RUNTIME_MAIN = re.compile(r"^#\[(?:\w+::)+main\b")  # #[tokio::main], #[actix_web::main], #[actix_rt::main]
+
+
+def _runtime_main(fn: Node) -> bool:
+    return text(fn.child_by_field_name("name")) == "main" and any(
+        _RUNTIME_MAIN.match(a) for a in attributes(fn)
+    )
+
+
+def _is_async_context(node: Node, startup: bool = True) -> bool:
+    """`node` runs in an async fn, block or closure. With `startup=False`, not directly in the body of
+    an `async fn main` under a runtime macro: before the server starts, nothing else is waiting."""
     for parent in ancestors(node):
         if parent.type == "async_block":
             return True
@@ -180,6 +210,8 @@ def _is_async_context(node: Node) -> bool:
             return text(parent).startswith("async")
         if parent.type == "function_item":
             modifiers = next((c for c in parent.named_children if c.type == "function_modifiers"), None)
+            if not startup and _runtime_main(parent):
+                return False
             return modifiers is not None and "async" in text(modifiers)
     return False
 
@@ -231,7 +263,11 @@ def _blocking_in_async(source: SourceFile, _: Options) -> Iterator[Hit]:
     uses = " ".join(text(n) for n in source.query(Q_USES).get("u", []))
     for m in source.matches(Q_PATH_CALLS):
         why = _blocking_call(text(m["fn"]), uses)
-        if why is None or not _is_async_context(m["call"]) or source.in_test_code(first_line(m["call"])):
+        if (
+            why is None
+            or not _is_async_context(m["call"], startup=False)
+            or source.in_test_code(first_line(m["call"]))
+        ):
             continue
         yield Hit(
             first_line(m["call"]),
@@ -298,10 +334,13 @@ RULES = (
         category="correctness",
         message=".unwrap()/.expect() in a request handler panics on bad input.",
         doc="`.unwrap()`/`.expect()` in actix-web request handlers: functions with a route attribute "
-        "(#[get], #[post], #[route]...), registered with `.to(f)`, or async fns taking extractors "
-        "(web::Json/Path/Query/Form/Data, HttpRequest). Not in trait methods (ResponseError::"
-        "error_response), main, #[test] functions or #[cfg(test)] modules; not on a conversion of "
-        'constants (`StatusCode::from_u16(404)`, `"127.0.0.1".parse()`), nor under '
+        "(#[get], #[post], #[route]...), registered with `.to(f)` (actix-web 0.7: `.f(f)`, `.with(f)`...; "
+        "a method only by its type's path), or async fns taking extractors (web::Json/Path/Query/Form/"
+        "Data, HttpRequest). Not in trait methods (ResponseError::error_response), main, #[test] "
+        "functions or #[cfg(test)] modules; not on a call on constants (`StatusCode::from_u16(404)`, "
+        '`"127.0.0.1".parse()`, `ClientRequest::get(URL).finish()`), a Mutex/RwLock `.lock()`/`.read()`/'
+        "`.write()` (poisoning only), serde_json::to_string/to_vec/to_string_pretty (serialising the "
+        "program's own value) or `req.app_data()` (start-up wiring), nor under "
         "#[allow(clippy::unwrap_used)] / #[allow(clippy::expect_used)].",
         check=_unwrap_in_handler,
         queries=(Q_METHOD_CALLS, Q_ROUTE_TO),
@@ -316,7 +355,9 @@ RULES = (
         message="Blocking call inside async code.",
         doc="In an async fn, async block or async closure: std::thread::sleep, std::fs::*, "
         "reqwest::blocking, and a std::sync::Mutex guard bound with let and still alive at a later "
-        ".await in the same block. Not in #[test] functions, #[cfg(test)] modules or test files.",
+        ".await in the same block. Not in #[test] functions, #[cfg(test)] modules or test files, and no "
+        "blocking call directly in an `async fn main` under #[tokio::main] / #[actix_web::main] (start-up, "
+        "before the server runs).",
         check=_blocking_in_async,
         queries=(Q_USES, Q_PATH_CALLS, Q_LETS),
         suggestion="tokio::time::sleep, tokio::fs, async reqwest, tokio::sync::Mutex or web::block.",

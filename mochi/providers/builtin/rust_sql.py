@@ -1,4 +1,5 @@
-"""Rust SQL injection: SQL text built with format! or + and handed to sqlx/diesel at run time."""
+"""Rust SQL injection: SQL text built with format! or + and handed to sqlx/diesel at run time; and
+the compile-time constants both it and rust.unwrap-in-handler let through."""
 
 from __future__ import annotations
 
@@ -39,6 +40,51 @@ def _strip(node: Node) -> Node:
 _CONSTANT = re.compile(r'^&?(?:(?:[A-Za-z_]\w*::)*[A-Z][A-Z0-9_]*|b?r?#*"[^"]*"#*|-?\d[\w.]*|true|false)$')
 _NAMED_ARGUMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*=(?!=)[ \t]*(.*)$", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}:]*)(?::[^{}]*)?\}")
+
+
+_LITERALS = frozenset(
+    {
+        "string_literal",
+        "raw_string_literal",
+        "integer_literal",
+        "float_literal",
+        "boolean_literal",
+        "char_literal",
+    }
+)
+_CONSTANT_NAME = re.compile(r"^(?:\w+::)*[A-Z][A-Z0-9_]*$")
+COMMENTS = frozenset({"line_comment", "block_comment"})
+
+
+def _constant(node: Node) -> bool:
+    """A literal or an UPPER_CASE constant (`404`, `"127.0.0.1"`, `Self::DEFAULT_PORT`, `&LIMIT`)."""
+    while node.type == "reference_expression" and node.named_children:
+        node = node.named_children[-1]
+    return node.type in _LITERALS or (
+        node.type in ("identifier", "scoped_identifier") and bool(_CONSTANT_NAME.match(text(node)))
+    )
+
+
+def constant_conversion(receiver: Node | None) -> bool:
+    """`StatusCode::from_u16(404)`, `"127.0.0.1".parse::<IpAddr>()`, `Regex::new("^a+$")`,
+    `ClientRequest::get(URL).finish()`: a call on constants only, which fails the same way on every
+    request (a test catches it), not on bad input."""
+    if receiver is None or receiver.type != "call_expression":
+        return False
+    args = receiver.child_by_field_name("arguments")
+    if args is None or not all(_constant(a) for a in args.named_children if a.type not in COMMENTS):
+        return False
+    function = receiver.child_by_field_name("function")
+    if function is not None and function.type == "generic_function":
+        function = function.child_by_field_name("function")
+    if function is None:
+        return False
+    if function.type == "field_expression":  # a method: its receiver must be constant too
+        if text(function.child_by_field_name("field")) in ("unwrap", "expect"):
+            return False  # `env::var("LIMIT").unwrap().parse()`: the unwrapped value is not a constant
+        value = function.child_by_field_name("value")  # a constant, or a call on constants (a builder)
+        return value is not None and (_constant(value) or constant_conversion(value))
+    return function.type in ("scoped_identifier", "identifier")
 
 
 def _macro_arguments(macro: Node) -> list[str]:

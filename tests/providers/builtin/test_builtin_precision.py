@@ -524,3 +524,32 @@ def test_async_main_without_a_runtime_macro_still_fires() -> None:
         }
     """)
     assert hits(added("src/server.rs", text), BLOCKING) == [3]
+
+
+PROXY = code("""
+    fn index(_req: HttpRequest) -> Box<Future<Item = HttpResponse, Error = Error>> {
+        client::ClientRequest::get("https://www.rust-lang.org/en-US/")
+            .finish()
+            .unwrap()
+            .send()
+            .responder()
+    }
+
+    fn forward(req: HttpRequest) -> Box<Future<Item = HttpResponse, Error = Error>> {
+        client::ClientRequest::get(req.uri().to_string())
+            .finish()
+            .unwrap()
+            .send()
+            .responder()
+    }
+
+    fn main() {
+        App::new().resource("/", |r| r.f(index)).resource("/fwd", |r| r.f(forward));
+    }
+""")
+
+
+def test_builder_chain_on_constants_is_not_input() -> None:
+    # actix-examples/3ebde8e7c2e5 http-proxy: a request to a constant URL; found once .f(index)
+    # registers the handler. The same chain on the client's URI still fires.
+    assert hits(added("http-proxy/src/main.rs", PROXY), UNWRAP) == [12]
