@@ -282,14 +282,15 @@ def is_package_manifest(path: str) -> bool:
 # --------------------------------------------------------------------------- comments in text we do not parse
 
 _PROSE = (".md", ".markdown", ".rst", ".txt", ".adoc", ".html", ".htm")
-_CODE_TOKEN = re.compile(r"\\.|[\"'`]|//|/\*|<!--|--|#|;")
+# `--` opens an SQL/Lua comment only before a space or the line's end: `curl --header` is an option
+_CODE_TOKEN = re.compile(r"\\.|[\"'`]|//|/\*|<!--|--(?=[ \t]|$)|#|;")
 _PROSE_TOKEN = re.compile(r"<!--")
 
 
 def comment_column(line: str, path: str) -> int | None:
     """Where a comment starts on `line` (outside quotes), by the usual openers, or None.
 
-    For languages without a parser: `//`, `#`, `/*`, `--`, `;`, `<!--`, and `*` leading a line (a
+    For languages without a parser: `//`, `#`, `/*`, `-- `, `;`, `<!--`, and `*` leading a line (a
     block comment's continuation). In prose (Markdown, text) only `<!--` opens a comment: `# TODO` is
     a heading there. A quote left open hides the rest of the line (a string, as far as we can tell).
     """

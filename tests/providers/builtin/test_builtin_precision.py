@@ -553,3 +553,10 @@ def test_builder_chain_on_constants_is_not_input() -> None:
     # actix-examples/3ebde8e7c2e5 http-proxy: a request to a constant URL; found once .f(index)
     # registers the handler. The same chain on the client's URI still fires.
     assert hits(added("http-proxy/src/main.rs", PROXY), UNWRAP) == [12]
+
+
+def test_jwt_after_a_command_line_option_is_not_in_a_comment() -> None:
+    # `--header` is no SQL comment: the token on this shell line is live
+    text = f'curl --header "Authorization: Bearer {FUTURE}" https://api.example.com/me\n'
+    assert hits(added("scripts/me.sh", text), JWT) == [1]
+    assert hits(added("scripts/me.sh", f"# curl -H 'Authorization: Bearer {FUTURE}'\n"), JWT) == []
