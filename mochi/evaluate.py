@@ -6,7 +6,8 @@ An eval set is a directory:
   "source"}`: the unified diff, the full new text of changed files (optional; without it the
   checks see the hunks only), other files of the repository at that revision that a review in a
   checkout would read (optional: a request body's class, a manifest), and where it comes from.
-  Instead of `diff`, `"diff_file": "relative/path.diff"`.
+  Instead of `diff`, `"diff_file": "relative/path.diff"`. A `.mochi.toml` among them is the
+  repository's settings: `mochi eval` applies it to that case (unless `--config` is given).
 - `labels.jsonl`: what a reviewer should and should not say, one per line:
   `{"case", "path", "line", "end_line", "rule", "keywords", "verdict", "note"}`. `verdict` is `tp`
   (an expected finding), `fp` (a known false positive) or `debatable`. A label matches a finding

@@ -200,6 +200,14 @@ pub async fn stock(pool: web::Data<sqlx::PgPool>, sku: web::Path<String>) -> imp
     }
 }
 EOF
+# the team's review settings: opt-in built-in rules it wants as well (see `mochi rules list`)
+cat > .mochi.toml <<'EOF'
+[rules."ts.any-in-signature"]
+enabled = true
+
+[rules."generic.todo-without-ticket"]
+enabled = true
+EOF
 git add -A
 git commit -q -m "Orders service, web client and inventory service"
 

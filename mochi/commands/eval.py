@@ -81,9 +81,12 @@ def eval_command(
             else f"{settings.effective_provider}/{settings.effective_model}"
             + ("" if settings.builtin else " (no built-in checks)")
         )
-        result = evaluate.run(
-            evalset, lambda case: _review(case, settings, build_provider), progress=progress
-        )
+
+        def review_case(case: Case) -> list[Finding]:
+            own = _case_settings(case, flags) if config_path is None else None
+            return _review(case, own or settings, build_provider)
+
+        result = evaluate.run(evalset, review_case, progress=progress)
         doc = evaluate.report(result, evalset, reviewer=reviewer, unlabelled_is_fp=unlabelled == "fp")
         if fmt == "json":
             click.echo(json.dumps(doc, indent=2, ensure_ascii=False))
@@ -99,6 +102,22 @@ def eval_command(
     if low:
         click.echo(f"mochi eval: below the bar: {'; '.join(low)}", err=True)
         sys.exit(1)
+
+
+def _case_settings(case: Case, flags: dict[str, Any]) -> Settings | None:
+    """The settings a review of the case's checkout would use: its own .mochi.toml, read as CI reads a
+    change's file (it may tune the review, not say where credentials or reports go)."""
+    import tempfile
+
+    from mochi.settings import CONFIG_FILE, load
+
+    text = case.read(CONFIG_FILE)
+    if text is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / CONFIG_FILE
+        path.write_text(text, encoding="utf-8")
+        return load(os.environ, flags, path, trust_file=False)[0]
 
 
 def _review(case: Case, settings: Settings, build_provider: Any) -> list[Finding]:

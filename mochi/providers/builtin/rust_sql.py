@@ -65,6 +65,15 @@ def _constant(node: Node) -> bool:
     )
 
 
+# calls whose outcome depends on the machine, not on their (constant) arguments: files, the
+# environment, the network, other processes
+_ENVIRONMENT = re.compile(
+    r"(?:^|::)(?:fs|env|net|io|process|File|OpenOptions|TcpStream|TcpListener|UdpSocket|Command|"
+    r"Path|PathBuf)::|(?:^|::|\.)(?:read_to_string|read_dir|read|open|create|connect|bind|var|metadata|"
+    r"canonicalize|output|spawn)$"
+)
+
+
 def constant_conversion(receiver: Node | None) -> bool:
     """`StatusCode::from_u16(404)`, `"127.0.0.1".parse::<IpAddr>()`, `Regex::new("^a+$")`,
     `ClientRequest::get(URL).finish()`: a call on constants only, which fails the same way on every
@@ -77,8 +86,8 @@ def constant_conversion(receiver: Node | None) -> bool:
     function = receiver.child_by_field_name("function")
     if function is not None and function.type == "generic_function":
         function = function.child_by_field_name("function")
-    if function is None:
-        return False
+    if function is None or _ENVIRONMENT.search(text(function)):
+        return False  # `fs::read_to_string("/var/log/x")`: the same arguments, but the machine decides
     if function.type == "field_expression":  # a method: its receiver must be constant too
         if text(function.child_by_field_name("field")) in ("unwrap", "expect"):
             return False  # `env::var("LIMIT").unwrap().parse()`: the unwrapped value is not a constant

@@ -7,7 +7,7 @@ import textwrap
 from collections.abc import Mapping
 
 from mochi.models import ChangeKind, Diff, FileDiff, Finding, Hunk, Line, LineKind
-from mochi.providers.builtin import BuiltinReviewer
+from mochi.providers.builtin import RULES, BuiltinReviewer
 from mochi.settings import RuleConfig
 
 
@@ -71,7 +71,10 @@ def make_modified_file(path: str, old: str, new: str, context: int = 3) -> FileD
     return FileDiff(path=path, old_path=path, change=ChangeKind.MODIFIED, hunks=tuple(hunks))
 
 
-_DEFAULT = BuiltinReviewer()  # parsers and queries are built once for the whole test run
+# every rule on, opt-in ones too (they are tested like the others); parsers and queries are built
+# once for the whole test run
+ALL_RULES = {rid: RuleConfig(enabled=True) for rid in RULES}
+_DEFAULT = BuiltinReviewer(ALL_RULES)
 
 
 def review(
@@ -81,7 +84,7 @@ def review(
 ) -> list[Finding]:
     """Run the built-in reviewer over (file diff, full new content or None) pairs."""
     contents = {fd.path: content for fd, content in files}
-    reviewer = reviewer or (BuiltinReviewer(rules) if rules is not None else _DEFAULT)
+    reviewer = reviewer or (BuiltinReviewer({**ALL_RULES, **rules}) if rules is not None else _DEFAULT)
     return reviewer.review(Diff(files=tuple(fd for fd, _ in files)), contents.get)
 
 

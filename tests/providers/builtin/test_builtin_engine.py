@@ -102,3 +102,15 @@ def test_unparsed_languages_get_only_the_text_rules() -> None:
 def test_crlf_files() -> None:
     text = "const a = 1;\r\nconsole.log(a);\r\n"
     assert hits(added("src/a.js", text), "js.console-log") == [2]
+
+
+def test_opt_in_rules_run_only_when_enabled() -> None:
+    """A rule below the precision bar on real code (bench/precision) is off until .mochi.toml enables it."""
+    from mochi.providers.builtin import RULES, BuiltinReviewer
+    from mochi.settings import RuleConfig
+
+    opt_in = {rid for rid, rule in RULES.items() if not rule.enabled_by_default}
+    assert "ts.any-in-signature" in opt_in
+    assert not opt_in & {r.id for r in BuiltinReviewer().rules}
+    enabled = BuiltinReviewer({"ts.any-in-signature": RuleConfig(enabled=True)}).rules
+    assert "ts.any-in-signature" in {r.id for r in enabled}

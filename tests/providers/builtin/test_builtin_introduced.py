@@ -204,3 +204,19 @@ def test_hooks_called_through_render_hook_in_tests_are_fine() -> None:
         });
     """)
     assert hits(added("src/hooks/__tests__/useDisclosure.ts", test), "react.conditional-hook") == []
+
+
+def test_a_file_read_on_a_constant_path_is_not_a_constant_conversion() -> None:
+    """The demo's planted `.expect()` on reading a log file in a handler: the path is a literal, but
+    whether the file is there is up to the machine, so it can panic on any request."""
+    handler = code("""
+        use actix_web::{post, web, HttpResponse, Responder};
+
+        #[post("/stock/{sku}/reserve")]
+        pub async fn reserve(sku: web::Path<String>) -> impl Responder {
+            let log = std::fs::read_to_string("/var/log/reservations.log").expect("log exists");
+            let code = actix_web::http::StatusCode::from_u16(201).unwrap();
+            HttpResponse::build(code).body(format!("{} ({})", sku, log.len()))
+        }
+    """)
+    assert hits(added("inventory/src/handlers.rs", handler), "rust.unwrap-in-handler") == [5]
