@@ -9,7 +9,7 @@ from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
 from mochi.errors import ConfigError
-from mochi.models import ChangeKind, Diff, Finding, Severity
+from mochi.models import ChangeKind, Diff, Finding, LineKind, Severity
 from mochi.providers.builtin.registry import RULES
 from mochi.providers.builtin.rule import Hit, Options, Rule
 from mochi.providers.builtin.source import SourceFile
@@ -72,6 +72,21 @@ class BuiltinReviewer:
         such as the class a request body binds to, abstains without it).
         """
         findings: list[Finding] = []
+        removed: list[str] = []
+
+        def removed_anywhere() -> str:
+            if not removed:  # built on first use: most reviews never need it
+                removed.append(
+                    "".join(
+                        "".join(ln.text.split())
+                        for f in diff.files
+                        for h in f.hunks
+                        for ln in h.lines
+                        if ln.kind is LineKind.REMOVED
+                    )
+                )
+            return removed[0]
+
         for file_diff in diff.files:
             if file_diff.change is ChangeKind.DELETED:
                 continue
@@ -86,7 +101,9 @@ class BuiltinReviewer:
             if not active:
                 continue
             content = None if file_diff.binary else read_file(file_diff.path)
-            source = SourceFile(file_diff, content, self._syntax, self._queries(language), read_repo)
+            source = SourceFile(
+                file_diff, content, self._syntax, self._queries(language), read_repo, removed_anywhere
+            )
             if content is not None and not source.complete:
                 logger.debug("%s: the file does not match the diff; checking the hunks only", file_diff.path)
             for rule in active:
@@ -103,7 +120,7 @@ class BuiltinReviewer:
             if hit.line is not None:
                 added = [no for no in hit.touched_lines() if no in source.added]
                 # only what the change introduces: not code it merely moves or reformats
-                if not added or (self._only_introduced and all(source.moved(no) for no in added)):
+                if not added or (self._only_introduced and source.moved_code(added)):
                     continue
             key = (hit.line, hit.message)
             if key in seen:

@@ -20,7 +20,7 @@ from mochi.models import LineKind
 from mochi.providers.builtin.java_syntax import annotation_names, is_test_source, modifiers_of
 from mochi.providers.builtin.rule import Hit, Options
 from mochi.providers.builtin.source import SourceFile
-from mochi.providers.builtin.syntax import first_line, last_line, text
+from mochi.providers.builtin.syntax import ancestors, first_line, last_line, text
 
 Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
 Q_PARAMS = "(formal_parameter (modifiers) @mods) @param"
@@ -36,25 +36,27 @@ _CONSTRAINT = re.compile(
 _WRAPPERS = frozenset({"List", "Set", "Collection", "Iterable", "Optional", "ArrayList", "HashSet"})
 
 
-def _constructor_injected(source: SourceFile) -> set[str]:
-    """Fields the class's constructor assigns from its parameters (`this.x = x;`)."""
-    return {m.group(1) for m in _ASSIGN_FROM_PARAM.finditer(source.text) if m.group(1) == m.group(2)}
+_CONSTRUCTOR_HEAD = re.compile(r"^\s*(?:public|protected|private)?\s*([A-Z]\w*)\s*\(")
+_CLASSES = frozenset({"class_declaration", "enum_declaration", "record_declaration"})
 
 
-def _removed_constructor_injection(source: SourceFile) -> set[str]:
-    removed = (ln.text for h in source.diff.hunks for ln in h.lines if ln.kind is LineKind.REMOVED)
-    return {
-        m.group(1) for line in removed for m in _ASSIGN_FROM_PARAM.finditer(line) if m.group(1) == m.group(2)
-    }
+def _constructor_injected(class_text: str) -> bool:
+    """The class's constructor assigns a field from a parameter of the same name (`this.x = x;`)."""
+    return any(m.group(1) == m.group(2) for m in _ASSIGN_FROM_PARAM.finditer(class_text))
+
+
+def _removed_constructor_injection(source: SourceFile) -> tuple[set[str], set[str]]:
+    """(classes whose constructor the change removes, fields such a constructor assigned)."""
+    removed = [ln.text for h in source.diff.hunks for ln in h.lines if ln.kind is LineKind.REMOVED]
+    classes = {m.group(1) for line in removed if (m := _CONSTRUCTOR_HEAD.match(line))}
+    found = (m for line in removed for m in _ASSIGN_FROM_PARAM.finditer(line))
+    return classes, {m.group(1) for m in found if m.group(1) == m.group(2)}
 
 
 def field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
     if ("@Autowired" not in source.text and "@Inject" not in source.text) or is_test_source(source):
         return  # in tests, @Autowired fields are the natural way to get beans (Spring's own docs)
-    replaced = _removed_constructor_injection(source)
-    mixed = bool(_constructor_injected(source)) or bool(_CONSTRUCTOR_LOMBOK.search(source.text))
-    if not replaced and not mixed:
-        return  # the class injects into fields throughout: its convention, not this change's choice
+    removed_classes, removed_fields = _removed_constructor_injection(source)
     for field in source.query(Q_FIELDS).get("field", []):
         names = annotation_names(modifiers_of(field))
         annotation = "Autowired" if "Autowired" in names else "Inject" if "Inject" in names else None
@@ -62,9 +64,16 @@ def field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
             continue
         declarator = field.child_by_field_name("declarator")
         name = text(declarator.child_by_field_name("name")) if declarator is not None else "field"
+        owner = next((a for a in ancestors(field) if a.type in _CLASSES), None)
+        owner_text = text(owner) if owner is not None else source.text
+        owner_name = text(owner.child_by_field_name("name")) if owner is not None else ""
+        replaced = name in removed_fields and owner_name in removed_classes
+        mixed = _constructor_injected(owner_text) or bool(_CONSTRUCTOR_LOMBOK.search(owner_text))
+        if not replaced and not mixed:
+            continue  # the class injects into fields throughout: its convention, not this change's choice
         why = (
             f"this change replaces the constructor injection of `{name}`"
-            if name in replaced
+            if replaced
             else "the class otherwise injects through its constructor"
         )
         yield Hit(

@@ -42,6 +42,9 @@ _RUST_TEST_MODULE = re.compile(r"^[ \t]*#!\[cfg\((?:all\()?test\b", re.MULTILINE
 Q_RUST_ATTRIBUTES = "(attribute_item) @a"
 
 
+_DISTINCT_CHARS = 16  # a squeezed line this long found among the removed lines of another file was moved
+
+
 class SourceFile:
     """The new side of one changed file.
 
@@ -57,11 +60,14 @@ class SourceFile:
         syntax: Syntax,
         queries: tuple[str, ...] = (),
         read_repo: Callable[[str], str | None] | None = None,
+        removed_anywhere: Callable[[], str] | None = None,
     ) -> None:
         self.diff = diff
         # another file of the repository at the reviewed revision (None: not available)
         self.read_repo: Callable[[str], str | None] = read_repo or (lambda _path: None)
         self._moved: dict[int, bool] = {}
+        # every line the whole change removes, whitespace squeezed out (read only when a hit needs it)
+        self._removed_anywhere = removed_anywhere or (lambda: "")
         self._queries = queries  # run together, in one pass, on first use
         self.path = diff.path
         self.language = language_of(diff.path)
@@ -97,6 +103,19 @@ class SourceFile:
             squeezed = "".join(self.line(no).split())
             found = self._moved[no] = bool(squeezed) and squeezed in self._removed_blob
         return found
+
+    def moved_code(self, lines: Iterable[int]) -> bool:
+        """True when these added lines (one finding's) move code the change removes: within this file,
+        or, for lines long enough not to match by chance, from another file (a class moved next to
+        its user). Short lines (an annotation, a brace) follow the longer ones they come with."""
+        lines = list(lines)
+        long = [no for no in lines if len("".join(self.line(no).split())) >= _DISTINCT_CHARS]
+        if not long:
+            return bool(lines) and all(self.moved(no) for no in lines)
+        return all(self.moved(no) or self._moved_from_elsewhere(no) for no in long)
+
+    def _moved_from_elsewhere(self, no: int) -> bool:
+        return "".join(self.line(no).split()) in self._removed_anywhere()
 
     @cached_property
     def root(self) -> Node:

@@ -220,3 +220,34 @@ def test_a_file_read_on_a_constant_path_is_not_a_constant_conversion() -> None:
         }
     """)
     assert hits(added("inventory/src/handlers.rs", handler), "rust.unwrap-in-handler") == [5]
+
+
+def test_field_injection_is_judged_by_its_own_class() -> None:
+    """spring-realworld 3602ebdc: the change drops UsersApi's constructor and adds a validator class
+    with an @Autowired field to the same file; the validator never had a constructor to replace."""
+    before = code("""
+        package io.spring.api;
+
+        public class UsersApi {
+            private UserRepository userRepository;
+
+            @Autowired
+            public UsersApi(UserRepository userRepository) {
+                this.userRepository = userRepository;
+            }
+        }
+    """)
+    after = code("""
+        package io.spring.api;
+
+        @RequiredArgsConstructor
+        public class UsersApi {
+            private final UserRepository userRepository;
+        }
+
+        class DuplicatedEmailValidator implements ConstraintValidator<DuplicatedEmailConstraint, String> {
+            @Autowired private UserRepository userRepository;
+        }
+    """)
+    findings = modified("src/main/java/io/spring/api/UsersApi.java", before, after)
+    assert hits(findings, "java.field-injection") == []
