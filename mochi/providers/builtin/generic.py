@@ -238,6 +238,9 @@ RULES = (
         "and translation catalogues.",
         check=_todo,
         suggestion="TODO(PROJ-123): ...",
+        # opt-in: whether a TODO needs a ticket is a team's policy; on real projects most were fine
+        # (1 of 3 right in bench/precision, 3 of 15 before the rule knew strings and tags)
+        enabled_by_default=False,
     ),
     Rule(
         id="generic.large-file",
