@@ -42,7 +42,7 @@ def main() -> int:
         print(text, end="")
     overall = doc["overall"]
     checks = [
-        (f"precision >= {PRECISION:.0%}", overall["precision"] is not None and overall["precision"] >= PRECISION),
+        (f"precision >= {PRECISION:.0%}", (overall["precision"] or 0) >= PRECISION),
         (f"debatable <= {DEBATABLE:.0%}", (overall["debatable_share"] or 0) <= DEBATABLE),
         ("every finding labelled", overall["unlabelled"] == 0),
     ]

@@ -163,6 +163,31 @@ Q_MEMBER_CALLS = (
 )
 
 
+_ERROR_NAMES = frozenset({"err", "error", "ex", "exc", "exception", "reason"})
+_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function_declaration", "method_definition"})
+
+
+def _reports_caught_error(call: Node) -> bool:
+    """The call logs the error of the catch clause or error callback (`(error) => {...}`) around it
+    (`e` counts in a catch clause only: in a callback it is usually an event)."""
+    args = call.child_by_field_name("arguments")
+    logged = {text(a) for a in args.named_children} if args is not None else set()
+    for parent in ancestors(call):
+        if parent.type == "catch_clause":
+            param = parent.child_by_field_name("parameter")
+            return param is not None and text(param) in logged
+        if parent.type in _FUNCTIONS:
+            params = parent.child_by_field_name("parameters") or parent.child_by_field_name("parameter")
+            if params is None:
+                return False
+            if params.type == "identifier":  # `error => ...`
+                names = {text(params)}
+            else:
+                names = {text(p).split(":")[0].strip() for p in params.named_children}
+            return bool(names & _ERROR_NAMES & logged)
+    return False
+
+
 def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "console." not in source.text or _is_tooling(source):
         return
@@ -170,6 +195,8 @@ def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
         call, obj, prop = m["call"], m["obj"], m["prop"]
         if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS or _dev_only(call):
             continue
+        if _reports_caught_error(call):
+            continue  # `catch (err) { console.log(err) }`: deliberate error reporting, not a leftover
         yield Hit(
             first_line(call),
             end_line=last_line(call),

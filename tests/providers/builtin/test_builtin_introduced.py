@@ -251,3 +251,33 @@ def test_field_injection_is_judged_by_its_own_class() -> None:
     """)
     findings = modified("src/main/java/io/spring/api/UsersApi.java", before, after)
     assert hits(findings, "java.field-injection") == []
+
+
+def test_console_log_of_a_caught_error_is_error_reporting() -> None:
+    """bulletproof-react 9818ed52: the axios error interceptor logs the error it receives."""
+    text = code("""
+        axios.interceptors.response.use(
+          (response) => response.data,
+          (error) => {
+            console.log(error);
+            console.log('retrying', attempts);
+          }
+        );
+        try { load(); } catch (err) { console.log(err); }
+        function f(e: Event) { console.log(e, state); }
+    """)
+    assert hits(added("src/lib/axios.ts", text), "js.console-log") == [5, 9]
+
+
+def test_rendering_a_registered_template_is_not_bad_input() -> None:
+    """actix-examples 006b7f3d: `hb.render("user", &data).unwrap()` fails on a template bug only."""
+    text = code("""
+        #[get("/{user}/{data}")]
+        async fn user(hb: web::Data<Handlebars<'_>>, info: web::Path<(String, String)>) -> HttpResponse {
+            let data = json!({ "user": info.0, "data": info.1 });
+            let body = hb.render("user", &data).unwrap();
+            let n: u32 = info.1.parse().unwrap();
+            HttpResponse::Ok().body(body)
+        }
+    """)
+    assert hits(added("src/main.rs", text), "rust.unwrap-in-handler") == [5]
