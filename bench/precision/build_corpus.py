@@ -10,6 +10,11 @@ Each repository is a local git directory (bare or not), by default
 commits.txt (`<repo-short> <full sha>` a line), so a rebuild from the same mirrors gives the same
 bytes: each case is the commit reviewed against its first parent.
 
+A case also carries, under "repository", the other files of the repository at that commit that
+the built-in checks read when they review it (a request body's class): found by running the checks
+(every rule on) with a reader on the mirror, so they depend on the rules of the mochi installed;
+`--no-repository` leaves them out.
+
 `--select` tops commits.txt up to each repository's target count (the commits already listed
 stay), deterministically from each mirror's HEAD: non-merge commits that add or change a source
 or configuration file of our stacks, spread evenly over the history, preferring commits that
@@ -107,7 +112,33 @@ def new_text(repo: Path, commit: str, path: str) -> str | None:
         return None
 
 
-def build_case(short: str, repo: Path, commit: str) -> dict:
+def repository_files(case: dict, repo: Path) -> dict[str, str]:
+    """The other files of the repository at the case's commit that the built-in checks read (every
+    rule on, opt-in ones too): what a review in a checkout would give them (a request body's
+    class, say). Empty when mochi cannot be imported."""
+    try:
+        sys.path.insert(0, str(HERE))
+        from findings import all_rules_reviewer, review_case
+    except ImportError:
+        return {}
+    finally:
+        sys.path.remove(str(HERE))
+    commit, files = case["source"]["commit"], case["files"]
+    found: dict[str, str] = {}
+
+    def read_repo(path: str) -> str | None:
+        if path in files:
+            return files[path]
+        text = new_text(repo, commit, path) if path not in found else found[path]
+        if text is not None:
+            found[path] = text
+        return text
+
+    review_case(all_rules_reviewer(), case, read_repo)
+    return dict(sorted(found.items()))
+
+
+def build_case(short: str, repo: Path, commit: str, with_repository: bool = True) -> dict:
     full, licence, _ = REPOS[short]
     parents = git(repo, "rev-list", "--parents", "-n", "1", commit).decode().split()
     if len(parents) < 2:
@@ -121,7 +152,7 @@ def build_case(short: str, repo: Path, commit: str) -> dict:
         text = new_text(repo, commit, path)
         if text is not None:
             files[path] = text
-    return {
+    case = {
         "id": f"{short}/{commit[:12]}",
         "diff": diff,
         "files": files,
@@ -133,6 +164,10 @@ def build_case(short: str, repo: Path, commit: str) -> dict:
             "url": f"https://github.com/{full}/commit/{commit}",
         },
     }
+    others = repository_files(case, repo) if with_repository else {}
+    if others:
+        case["repository"] = others
+    return case
 
 
 def mirror_paths(root: Path, overrides: list[str]) -> dict[str, Path]:
@@ -154,7 +189,7 @@ def read_commits() -> list[tuple[str, str]]:
     return pairs
 
 
-def build(paths: dict[str, Path]) -> None:
+def build(paths: dict[str, Path], with_repository: bool = True) -> None:
     pairs = read_commits()
     # mtime=0 and no file name in the gzip header: the same commits give the same bytes
     with (
@@ -162,7 +197,7 @@ def build(paths: dict[str, Path]) -> None:
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=9) as gz,
     ):
         for short, sha in pairs:
-            case = build_case(short, paths[short], sha)
+            case = build_case(short, paths[short], sha, with_repository)
             gz.write((json.dumps(case, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8"))
     print(f"{len(pairs)} cases -> {CASES} ({CASES.stat().st_size:,} bytes)")
 
@@ -239,12 +274,17 @@ def main() -> None:
     )
     parser.add_argument("--mirror-root", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--mirror", action="append", default=[], metavar="SHORT=PATH")
-    parser.add_argument("--select", action="store_true", help="re-pick the commits into commits.txt first")
+    parser.add_argument("--select", action="store_true", help="top commits.txt up first (see above)")
+    parser.add_argument(
+        "--no-repository",
+        action="store_true",
+        help='no "repository" files (what the checks read beyond the change)',
+    )
     args = parser.parse_args()
     paths = mirror_paths(args.mirror_root, args.mirror)
     if args.select:
         select(paths)
-    build(paths)
+    build(paths, not args.no_repository)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,9 @@
 Each case is reviewed the way `mochi review --diff-file` reviews it with default settings: the
 diff is parsed by mochi's parser, split by `select_files` (lockfiles, generated and minified
 files skipped; binary files still reach the checks that look at a path), then
-`BuiltinReviewer()` runs with read_file = the case's new file texts, and the findings are
-finalised (anchored, merged) as the pipeline does.
+`BuiltinReviewer()` runs with read_file = the case's new file texts and read_repo = those, then
+the case's "repository" files (other files at that revision that the checks read, as in a
+checkout), and the findings are finalised (anchored, merged) as the pipeline does.
 
 A finding matches a label on (case, path, line, rule). Labels that match no finding are kept in
 labels.jsonl (they document false positives the rules no longer produce) and listed as "stale".
@@ -24,6 +25,7 @@ import gzip
 import json
 import sys
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -62,7 +64,11 @@ def load_labels(path: Path = LABELS) -> dict[tuple[str, str, int | None, str], d
     return labels
 
 
-def review_case(reviewer: BuiltinReviewer, case: dict) -> list[Finding]:
+def review_case(
+    reviewer: BuiltinReviewer, case: dict, read_repo: Callable[[str], str | None] | None = None
+) -> list[Finding]:
+    """The case's findings; `read_repo` defaults to the case's files, then its "repository" files
+    (what `mochi eval` does; `mochi review` in a checkout reads the repository itself)."""
     scope = ScopeSettings()
     diff = select_files(
         parse_diff(case["diff"]),
@@ -74,10 +80,17 @@ def review_case(reviewer: BuiltinReviewer, case: dict) -> list[Finding]:
     checked = diff.model_copy(update={"files": diff.files + diff.binaries}) if diff.binaries else diff
     if not checked.files:
         return []
-    files = case["files"]
-    raw = reviewer.review(checked, lambda path: files.get(path))
+    files, others = case["files"], case.get("repository") or {}
+    if read_repo is None:
+        read_repo = lambda path: files.get(path, others.get(path))  # noqa: E731
+    raw = reviewer.review(checked, lambda path: files.get(path), read_repo)
     found, _dropped = findings_mod.finalize(raw, checked)
     return [f for f in found if f.rule_id]
+
+
+def all_rules_reviewer() -> BuiltinReviewer:
+    """Every rule on, the opt-in ones too."""
+    return BuiltinReviewer({rid: RuleConfig(enabled=True) for rid in RULES})
 
 
 def excerpt(case: dict, finding: Finding, around: int = 2) -> list[str]:
@@ -117,10 +130,8 @@ def main() -> None:
     args = parser.parse_args()
 
     labels = load_labels()
-    if args.all_rules:
-        reviewer = BuiltinReviewer({rid: RuleConfig(enabled=True) for rid in RULES})
-    else:
-        reviewer = BuiltinReviewer()  # the default settings: opt-in rules stay off
+    # the default settings leave the opt-in rules off
+    reviewer = all_rules_reviewer() if args.all_rules else BuiltinReviewer()
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     matched: set[tuple[str, str, int | None, str]] = set()
     for case in load_cases():
