@@ -12,7 +12,7 @@ from mochi.errors import ConfigError
 from mochi.models import ChangeKind, Diff, Finding, LineKind, Severity
 from mochi.providers.builtin.registry import RULES
 from mochi.providers.builtin.rule import Hit, Options, Rule
-from mochi.providers.builtin.source import SourceFile
+from mochi.providers.builtin.source import ContextBlindFile, SourceFile
 from mochi.providers.builtin.syntax import Syntax, language_of
 from mochi.settings import RuleConfig
 
@@ -48,7 +48,8 @@ class BuiltinReviewer:
         self._rules = [rule for rid, rule in registry.items() if rule_enabled(rule, config.get(rid))]
         self._config = config
         self._options = options or Options()
-        # False reports code a change merely moves or reformats too (redaction must see every secret)
+        # False: the redaction scanner, which must see every secret: code a change merely moves or
+        # reformats too, and in any context (tests, comments, catalogues: ContextBlindFile)
         self._only_introduced = only_introduced
         self._syntax = Syntax()
         self._patterns: dict[str, tuple[str, ...]] = {}
@@ -101,7 +102,8 @@ class BuiltinReviewer:
             if not active:
                 continue
             content = None if file_diff.binary else read_file(file_diff.path)
-            source = SourceFile(
+            kind = SourceFile if self._only_introduced else ContextBlindFile
+            source = kind(
                 file_diff, content, self._syntax, self._queries(language), read_repo, removed_anywhere
             )
             if content is not None and not source.complete:

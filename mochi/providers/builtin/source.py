@@ -329,3 +329,29 @@ def _split(content: str) -> list[str]:
 
 def _agrees(lines: list[str], right: dict[int, Line]) -> bool:
     return all(no <= len(lines) and lines[no - 1] == ln.text.rstrip("\r") for no, ln in right.items())
+
+
+class ContextBlindFile(SourceFile):
+    """A SourceFile whose every line counts as production code: for the redaction scanner, which must
+    hide a secret from the model wherever it is (a test, a comment, a catalogue, a generated file)."""
+
+    @property
+    def is_test(self) -> bool:
+        return False
+
+    @property
+    def is_generated(self) -> bool:
+        return False
+
+    @property
+    def is_catalogue(self) -> bool:
+        return False
+
+    def in_test_code(self, no: int) -> bool:
+        return False
+
+    def in_comment(self, no: int, column: int) -> bool:
+        return False
+
+    def lint_disabled(self, no: int, rules: frozenset[str]) -> bool:
+        return False

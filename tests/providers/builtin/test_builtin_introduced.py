@@ -281,3 +281,16 @@ def test_rendering_a_registered_template_is_not_bad_input() -> None:
         }
     """)
     assert hits(added("src/main.rs", text), "rust.unwrap-in-handler") == [5]
+
+
+def test_the_redaction_scanner_hides_secrets_in_tests_and_comments_too() -> None:
+    """Findings abstain in test code and comments; what the model is sent must not."""
+    token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"
+    value = "xK9#mQ2$vL7@pR4!wN8&"
+    text = f'const api = {{ apiKey: "{value}" }};\n// GITHUB_TOKEN={token}\n'
+    diff = Diff(files=(make_added_file("tests/integration/api.test.js", text),))
+    secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
+    review = BuiltinReviewer(registry=secrets).review(diff, lambda _p: text)
+    redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: text)
+    assert {f.line for f in redaction} == {1, 2}
+    assert {f.line for f in review} <= {2}
