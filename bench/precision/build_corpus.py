@@ -37,15 +37,15 @@ CASES = HERE / "cases.jsonl.gz"
 
 # short name -> (owner/name, SPDX licence id, commits to pick with --select)
 REPOS: dict[str, tuple[str, str, int]] = {
-    "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 80),
+    "petclinic": ("spring-projects/spring-petclinic", "Apache-2.0", 120),
     "spring-realworld": ("gothinkster/spring-boot-realworld-example-app", "MIT", 70),
     "mall": ("macrozheng/mall", "Apache-2.0", 110),
-    "actix-examples": ("actix/examples", "Apache-2.0", 90),
-    "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 80),
-    "takenote": ("taniarascia/takenote", "MIT", 70),
-    "node-express": ("hagopj13/node-express-boilerplate", "MIT", 70),
-    "nestjs-boilerplate": ("brocoders/nestjs-boilerplate", "MIT", 60),
-    "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 80),
+    "actix-examples": ("actix/examples", "Apache-2.0", 130),
+    "bulletproof-react": ("alan2207/bulletproof-react", "MIT", 105),
+    "takenote": ("taniarascia/takenote", "MIT", 100),
+    "node-express": ("hagopj13/node-express-boilerplate", "MIT", 95),
+    "nestjs-boilerplate": ("brocoders/nestjs-boilerplate", "MIT", 100),
+    "vue3-realworld": ("mutoe/vue3-realworld-example-app", "MIT", 110),
 }
 
 MAX_DIFF_BYTES = 300_000  # a commit whose diff is larger is skipped
