@@ -6,7 +6,9 @@ An eval set is a directory:
   "source"}`: the unified diff, the full new text of changed files (optional; without it the
   checks see the hunks only), other files of the repository at that revision that a review in a
   checkout would read (optional: a request body's class, a manifest), and where it comes from.
-  Instead of `diff`, `"diff_file": "relative/path.diff"`. A `.mochi.toml` among them is the
+  Instead of `diff`, `"diff_file": "relative/path.diff"`; or a commit range of a local repository,
+  `"repo": "path/to/checkout", "base": "<rev>", "head": "<rev>"` (paths relative to the set): the
+  diff base..head, with every file read at head. A `.mochi.toml` among them is the
   repository's settings: `mochi eval` applies it to that case (unless `--config` is given).
 - `labels.jsonl`: what a reviewer should and should not say, one per line:
   `{"case", "path", "line", "end_line", "rule", "keywords", "verdict", "note"}`. `verdict` is `tp`
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import subprocess
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +48,16 @@ class Case:
     files: dict[str, str]
     source: dict[str, Any]
     repository: dict[str, str] = field(default_factory=dict)
+    at_head: Callable[[str], str | None] | None = None  # a commit range's files, read from git
 
     def read(self, path: str) -> str | None:
         """A file at the case's revision: a changed one, else one of the repository's."""
         found = self.files.get(path)
-        return found if found is not None else self.repository.get(path)
+        if found is None:
+            found = self.repository.get(path)
+        if found is None and self.at_head is not None:
+            found = self.at_head(path)
+        return found
 
 
 @dataclass(frozen=True)
@@ -178,6 +186,9 @@ def load_set(directory: Path) -> EvalSet:
         if not isinstance(data.get("id"), str):
             raise UsageError(f'{where}: a case needs an "id"')
         diff = data.get("diff")
+        at_head = None
+        if diff is None and isinstance(data.get("repo"), str):
+            diff, at_head = _commit_range(directory / data["repo"], data.get("base"), data.get("head"), where)
         if diff is None and isinstance(data.get("diff_file"), str):
             diff = (directory / data["diff_file"]).read_text(encoding="utf-8", errors="replace")
         if not isinstance(diff, str):
@@ -191,6 +202,7 @@ def load_set(directory: Path) -> EvalSet:
                 {str(k): str(v) for k, v in files.items()},
                 data.get("source") or {},
                 repository,
+                at_head,
             )
         )
     ids = {c.id for c in cases}
@@ -214,6 +226,32 @@ def load_set(directory: Path) -> EvalSet:
             )
         )  # fmt: skip
     return EvalSet(name=str(directory), cases=cases, labels=labels)
+
+
+def _commit_range(
+    repo: Path, base: object, head: object, where: str
+) -> tuple[str, Callable[[str], str | None]]:
+    """The diff base..head of a local repository, and a reader of its files at head."""
+    if not isinstance(base, str) or not isinstance(head, str):
+        raise UsageError(f'{where}: a case with "repo" needs "base" and "head" revisions')
+
+    def git(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, errors="replace", check=False
+        )
+
+    proc = git("diff", "--no-color", "--no-ext-diff", "-M", base, head, "--")
+    if proc.returncode != 0:
+        raise UsageError(f"{where}: git diff {base} {head} in {repo} failed: {proc.stderr.strip()}")
+    cache: dict[str, str | None] = {}
+
+    def at_head(path: str) -> str | None:
+        if path not in cache:
+            shown = git("show", f"{head}:{path}")
+            cache[path] = shown.stdout if shown.returncode == 0 else None
+        return cache[path]
+
+    return proc.stdout, at_head
 
 
 # --------------------------------------------------------------------------- scoring

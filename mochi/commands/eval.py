@@ -139,8 +139,10 @@ def _review(case: Case, settings: Settings, build_provider: Any) -> list[Finding
         max_file_lines=settings.scope.max_file_lines,
     )
 
+    changed = {f.path for f in files}
+
     def read_changed(path: str) -> str | None:
-        return case.files.get(path)
+        return case.read(path) if path in changed else None
 
     outcome = review_selected(
         ReviewTarget(kind=TargetKind.DIFF_FILE, diff_file=case.id),
