@@ -207,6 +207,9 @@ enabled = true
 
 [rules."generic.todo-without-ticket"]
 enabled = true
+
+[rules."js.loose-equality"]
+enabled = true
 EOF
 git add -A
 git commit -q -m "Orders service, web client and inventory service"

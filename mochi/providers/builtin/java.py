@@ -117,6 +117,33 @@ def _is_logging_only(statement: Node) -> bool:
 Q_CATCH = "(catch_clause) @catch"
 
 
+_ASSIGNED = re.compile(r"(?m)^\s*(\w+)\s*=[^=]")
+
+
+def _failure_returned(clause: Node) -> bool:
+    """`T x = null; try { x = parse(); } catch (Exception e) { log } return x;`: the caller learns of the
+    failure from the null (or default) result, the method's contract; the exception is not swallowed."""
+    statement = clause.parent
+    if statement is None or statement.type != "try_statement":
+        return False
+    body = statement.child_by_field_name("body")
+    block = statement.parent
+    if body is None or block is None:
+        return False
+    assigned = set(_ASSIGNED.findall(text(body)))
+    siblings = block.named_children
+    index = next((i for i, c in enumerate(siblings) if c.id == statement.id), None)
+    if index is None:
+        return False
+    before = " ".join(text(c) for c in siblings[:index])
+    after = " ".join(text(c) for c in siblings[index + 1 :])
+    return any(
+        re.search(rf"\b{name}\s*=\s*(?:null|false|0|-1|Optional\.empty\(\))\s*;", before)
+        and re.search(rf"\breturn\s+{name}\s*;", after)
+        for name in assigned
+    )
+
+
 def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "catch" not in source.text or is_test_source(source):
         return
@@ -137,7 +164,11 @@ def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
                 "Empty catch block: the exception disappears and the failure goes unnoticed. Handle it, "
                 "rethrow it wrapped with context, or, if it is really expected, say why in a comment."
             )
-        elif _BROAD.intersection(caught) and all(_is_logging_only(s) for s in statements):
+        elif (
+            _BROAD.intersection(caught)
+            and all(_is_logging_only(s) for s in statements)
+            and not _failure_returned(clause)
+        ):
             message = (
                 f"This catches `{'|'.join(caught)}`, only logs it and carries on as if nothing failed: the "
                 "caller never learns about the error. Rethrow it (wrapped with context), return an error "

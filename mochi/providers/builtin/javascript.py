@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
+from mochi.providers.builtin.js_console import deliberate_output, reports_caught_error
 from mochi.providers.builtin.rule import Check, Hit, Options, Rule, lint_aware, unless
 from mochi.providers.builtin.source import SourceFile
 from mochi.providers.builtin.syntax import JS_LANGUAGES, TS_LANGUAGES, ancestors, first_line, last_line, text
@@ -163,31 +164,6 @@ Q_MEMBER_CALLS = (
 )
 
 
-_ERROR_NAMES = frozenset({"err", "error", "ex", "exc", "exception", "reason"})
-_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function_declaration", "method_definition"})
-
-
-def _reports_caught_error(call: Node) -> bool:
-    """The call logs the error of the catch clause or error callback (`(error) => {...}`) around it
-    (`e` counts in a catch clause only: in a callback it is usually an event)."""
-    args = call.child_by_field_name("arguments")
-    logged = {text(a) for a in args.named_children} if args is not None else set()
-    for parent in ancestors(call):
-        if parent.type == "catch_clause":
-            param = parent.child_by_field_name("parameter")
-            return param is not None and text(param) in logged
-        if parent.type in _FUNCTIONS:
-            params = parent.child_by_field_name("parameters") or parent.child_by_field_name("parameter")
-            if params is None:
-                return False
-            if params.type == "identifier":  # `error => ...`
-                names = {text(params)}
-            else:
-                names = {text(p).split(":")[0].strip() for p in params.named_children}
-            return bool(names & _ERROR_NAMES & logged)
-    return False
-
-
 def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "console." not in source.text or _is_tooling(source):
         return
@@ -195,8 +171,10 @@ def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
         call, obj, prop = m["call"], m["obj"], m["prop"]
         if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS or _dev_only(call):
             continue
-        if _reports_caught_error(call):
+        if reports_caught_error(call):
             continue  # `catch (err) { console.log(err) }`: deliberate error reporting, not a leftover
+        if deliberate_output(call):
+            continue
         yield Hit(
             first_line(call),
             end_line=last_line(call),
@@ -375,5 +353,8 @@ RULES = (
         check=_checked(_loose_equality, ("eqeqeq",), _test_or_generated),
         queries=(Q_LOOSE_EQUALITY,),
         suggestion="Use === / !==.",
+        # opt-in: eqeqeq is a linter's rule, enforced (or deliberately not) by the project's own
+        # config; in 940 real commits its only finding compared two numbers (debatable)
+        enabled_by_default=False,
     ),
 )

@@ -1352,7 +1352,9 @@ export function OrderHistory({ customerId }) {
   );
 }
 """,
-        notes="Only setters of a `useState` declared in the same file and called inside the effect are "
+        notes="Opt-in (`enabled = true` in `.mochi.toml`): eqeqeq is a linter's rule that a project "
+        "enforces, or deliberately not, in its own config. "
+        "Only setters of a `useState` declared in the same file and called inside the effect are "
         "seen: a setter passed along uncalled (`.then(setOrders)`) is not.",
     ),
     "react.missing-key": RuleDoc(

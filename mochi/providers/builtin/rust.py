@@ -9,8 +9,8 @@ from tree_sitter import Node
 
 from mochi.models import FindingType, Severity
 from mochi.providers.builtin.rule import Hit, Options, Rule
+from mochi.providers.builtin.rust_idioms import infallible_idiom, parses_own_format
 from mochi.providers.builtin.rust_sql import (
-    COMMENTS,
     Q_FIRST_ARGUMENT,
     constant_conversion,
     enclosing_fn,
@@ -125,32 +125,6 @@ def _is_handler(fn: Node, registered: set[str]) -> bool:
     )
 
 
-_INFALLIBLE_SERDE = re.compile(r"^(?:::)?serde_json::to_(?:string|string_pretty|vec|vec_pretty|value)$")
-
-
-def _idiom(receiver: Node | None) -> bool:
-    """An unwrap that no request can trigger: `.lock()`/`.read()`/`.write()` of a Mutex or RwLock (it
-    fails only when poisoned by an earlier panic), serde_json::to_string/to_vec/to_string_pretty of a
-    value the program built (serialising a derived struct does not fail), `req.app_data::<T>()` (set
-    up at start-up: None is a wiring bug, not bad input), `hb.render("name", &data)` of a registered
-    template (it fails on a template bug, the same for every request)."""
-    if receiver is None or receiver.type != "call_expression":
-        return False
-    function = receiver.child_by_field_name("function")
-    if function is not None and function.type == "generic_function":
-        function = function.child_by_field_name("function")
-    if function is None:
-        return False
-    if function.type == "field_expression":
-        method = text(function.child_by_field_name("field"))
-        args = receiver.child_by_field_name("arguments")
-        bare = args is None or not [a for a in args.named_children if a.type not in COMMENTS]
-        if method == "render":  # a template engine rendering the program's own template and data
-            return True
-        return method == "app_data" or (bare and method in ("lock", "read", "write"))
-    return _INFALLIBLE_SERDE.match(text(function)) is not None
-
-
 def _clippy_allows(node: Node) -> bool:
     """An enclosing item or statement carries #[allow(clippy::unwrap_used)] (or expect_used)."""
     return any(_CLIPPY_ALLOW.search(a) for parent in ancestors(node) for a in attributes(parent))
@@ -177,7 +151,7 @@ def _unwrap_in_handler(source: SourceFile, _: Options) -> Iterator[Hit]:
             continue
         receiver = m["call"].child_by_field_name("function")
         value = receiver.child_by_field_name("value") if receiver else None
-        if constant_conversion(value) or _idiom(value):
+        if constant_conversion(value) or infallible_idiom(value) or parses_own_format(value, m["call"]):
             continue
         if _clippy_allows(m["call"]):
             continue

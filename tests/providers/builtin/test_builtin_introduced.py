@@ -294,3 +294,61 @@ def test_the_redaction_scanner_hides_secrets_in_tests_and_comments_too() -> None
     redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: text)
     assert {f.line for f in redaction} == {1, 2}
     assert {f.line for f in review} <= {2}
+
+
+def test_a_catch_whose_failure_is_the_null_result_is_not_swallowed() -> None:
+    """mall b0a945d2: `claims = null; try { claims = parse(token); } catch (Exception e) { log } return
+    claims;`: the caller checks the null; the same catch with no result to tell it is still reported."""
+    text = code("""
+        class JwtTokenUtil {
+            private Claims claims(String token) {
+                Claims claims = null;
+                try {
+                    claims = Jwts.parser().parseClaimsJws(token).getBody();
+                } catch (Exception e) {
+                    LOGGER.info("invalid token");
+                }
+                return claims;
+            }
+
+            void refresh(String token) {
+                try {
+                    cache.put(token, Jwts.parser().parseClaimsJws(token).getBody());
+                } catch (Exception e) {
+                    LOGGER.info("invalid token");
+                }
+            }
+        }
+    """)
+    assert hits(added("src/main/java/com/acme/JwtTokenUtil.java", text), "java.swallowed-exception") == [15]
+
+
+def test_a_servers_start_up_line_and_a_logger_function_print_on_purpose() -> None:
+    text = code("""
+        export const logger = store => next => action => {
+          console.log('dispatching', action);
+          return next(action);
+        };
+        app.listen(port, () => {
+          console.log(`Listening to port ${port}`);
+        });
+        export function login(user) {
+          console.log(user.password);
+        }
+    """)
+    assert hits(added("src/index.js", text), "js.console-log") == [9]
+
+
+def test_parsing_a_string_the_handler_formatted_is_its_own_output() -> None:
+    """actix-examples e30915d9: the X-Forwarded-For value is formatted from the peer address."""
+    text = code("""
+        #[get("/{tail:.*}")]
+        async fn forward(req: HttpRequest, body: web::Bytes) -> HttpResponse {
+            let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+            let addr = format!("{}", ip);
+            let value: HeaderValue = addr.parse().unwrap();
+            let limit: u32 = req.match_info().query("tail").parse().unwrap();
+            HttpResponse::Ok().finish()
+        }
+    """)
+    assert hits(added("src/main.rs", text), "rust.unwrap-in-handler") == [6]
