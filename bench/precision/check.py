@@ -36,10 +36,9 @@ def main() -> int:
     if "--json" in sys.argv[1:]:
         print(json.dumps(doc, indent=2))
     else:
-        text = subprocess.run(
-            [sys.executable, "-m", "mochi", "eval", str(HERE)], capture_output=True, text=True, check=True
-        ).stdout
-        print(text, end="")
+        from mochi.evaluate import render_text
+
+        print("\n".join(render_text(doc)))
     overall = doc["overall"]
     checks = [
         (f"precision >= {PRECISION:.0%}", (overall["precision"] or 0) >= PRECISION),
