@@ -95,8 +95,8 @@ def test_review_counts_suppressed_findings_and_no_suppress_shows_them(tmp_path: 
     repo.commit("base")
     repo.write(
         "web/src/log.js",
-        "export function trace(x) {\n"
-        "  // mochi-ignore[js.console-log]: this module is the app's logger\n"
+        "export function handle(x) {\n"
+        "  // mochi-ignore[js.console-log]: the CLI prints its result\n"
         "  console.log(x);\n"
         "  console.log('second');\n"
         "}\n",
