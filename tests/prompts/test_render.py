@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -159,7 +160,17 @@ def test_system_prompt_describes_the_answer_contract() -> None:
     system = PromptRenderer().render([java_change()], Context(), TARGET).system
     for word in ("end_line", "severity", "critical", "suggestion", "overall_assessment", "key_concerns"):
         assert word in system
-    assert "ONLY with one JSON object" in system
+    assert "ONLY this JSON object" in system
+
+
+def test_answer_format_has_no_value_a_model_could_copy() -> None:
+    """Small models copy a concrete example verbatim (`"line": 42` on a 3-line file, issue 13):
+    the format shows placeholders that no schema accepts, and no number, path or message."""
+    system = PromptRenderer().render([java_change()], Context(), TARGET).system
+    example = next(line for line in system.splitlines() if line.startswith('{"comments"'))
+    assert re.search(r'"(line|end_line)": *\d', system) is None
+    assert '"file": <path from a ### header>' in example and '"line": <line number>' in example
+    assert "src/App.java" not in system and '"..."' not in system
 
 
 def test_language_without_template_gets_generic_guidance() -> None:
