@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from mochi.models import FindingType, Severity
-from mochi.providers.builtin.context import is_config_file, is_documentation_path, is_package_manifest
+from mochi.providers.builtin.context import is_config_file, is_package_manifest
 from mochi.providers.builtin.rule import ANY_LANGUAGE, Check, Hit, Options, Rule
 from mochi.providers.builtin.secret_values import (
     is_local_default,
@@ -153,7 +153,7 @@ def _slack_webhook(source: SourceFile, _: Options) -> Iterator[Hit]:
 
 
 def _jwt(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if source.is_test or is_documentation_path(source.path):
+    if source.is_test or source.is_documentation:
         return  # fixtures and API documentation's sample requests
     for line, match in source.added_matches(_JWT, needles=("eyj",)):
         token = match.group(1)

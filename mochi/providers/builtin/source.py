@@ -15,6 +15,7 @@ from mochi.providers.builtin.context import (
     EslintSuppressions,
     comment_column,
     is_catalogue_path,
+    is_documentation_path,
     is_generated_path,
     is_test_path,
     looks_generated,
@@ -226,6 +227,11 @@ class SourceFile:
         return is_generated_path(self.path) or looks_generated(self.lines)
 
     @cached_property
+    def is_documentation(self) -> bool:
+        """API documentation: docs/, doc/, a Postman collection (its sample tokens are examples)."""
+        return is_documentation_path(self.path)
+
+    @cached_property
     def is_catalogue(self) -> bool:
         """A translation catalogue (locales/, i18n/, messages_fr.properties, en.json, *.po...)."""
         return is_catalogue_path(self.path)
@@ -345,6 +351,10 @@ class ContextBlindFile(SourceFile):
 
     @property
     def is_catalogue(self) -> bool:
+        return False
+
+    @property
+    def is_documentation(self) -> bool:
         return False
 
     def in_test_code(self, no: int) -> bool:

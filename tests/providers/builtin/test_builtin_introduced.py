@@ -352,3 +352,20 @@ def test_parsing_a_string_the_handler_formatted_is_its_own_output() -> None:
         }
     """)
     assert hits(added("src/main.rs", text), "rust.unwrap-in-handler") == [6]
+
+
+def test_the_redaction_scanner_hides_a_live_token_in_api_docs() -> None:
+    """secrets.jwt abstains in docs/ (sample tokens); the prompt must still not carry a live one."""
+    import base64
+    import json as _json
+
+    def part(data: dict[str, object]) -> str:
+        return base64.urlsafe_b64encode(_json.dumps(data).encode()).decode().rstrip("=")
+
+    token = f"{part({'alg': 'HS256'})}.{part({'sub': '42', 'exp': 4102444800})}.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
+    text = f"Authorization: Bearer {token}\n"
+    diff = Diff(files=(make_added_file("docs/api.md", text),))
+    secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
+    assert BuiltinReviewer(registry=secrets).review(diff, lambda _p: text) == []
+    redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: text)
+    assert [f.rule_id for f in redaction] == ["secrets.jwt"]
