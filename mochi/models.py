@@ -264,6 +264,10 @@ class Completion(Frozen):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     duration_s: float = 0.0
+    # streamed answers only: seconds from sending the request to the first token, and the
+    # generation speed after it (None when the provider does not stream or nothing came)
+    first_token_s: float | None = None
+    tokens_per_s: float | None = None
 
 
 # --------------------------------------------------------------------------- findings

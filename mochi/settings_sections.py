@@ -47,14 +47,17 @@ class ProviderSettings(_Section):
     azure_openai_endpoint: str | None = None
     azure_openai_api_key: SecretStr | None = None
     azure_openai_api_version: str = "2024-10-21"
+    # the longest wait for the model's next token (the first one counted from when the request is
+    # sent; answers are streamed, so a slow model that is working never hits it)
     timeout_s: float = Field(default=180.0, gt=0)
+    heartbeat_s: float = Field(default=15.0, gt=0)  # a progress line this often while a model answers
     max_retries: int = Field(default=3, ge=0, le=10)
     temperature: float = Field(default=0.1, ge=0, le=2)
     num_ctx: int | None = Field(default=None, ge=2048)
     max_output_tokens: int = Field(default=2048, ge=256)
     pull: bool = False
     context_window: int | None = Field(default=None, ge=2048)  # tokens; default: the model's
-    max_concurrency: int | None = Field(default=None, ge=1)  # chunks at once; 1 Ollama, 4 hosted
+    max_concurrency: int | None = Field(default=None, ge=1)  # chunks at once; 1 local servers, 4 hosted
     # per-run caps: prompts past them are not sent, and the review says which files the model missed
     max_llm_calls: int = Field(default=100, ge=1)
     max_prompt_tokens: int = Field(default=1_000_000, ge=1000)

@@ -34,7 +34,7 @@ def build_provider(settings: Settings) -> Any:
     """The provider chain the settings name (imported when a review needs it)."""
     from mochi.providers.registry import build_provider_chain
 
-    return build_provider_chain(settings)
+    return build_provider_chain(settings, progress=progress)
 
 
 def open_git(path: Path) -> Git | None:

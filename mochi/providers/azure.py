@@ -5,6 +5,7 @@ from __future__ import annotations
 import openai
 
 from mochi.providers.openai import OpenAIProvider
+from mochi.providers.stream import Progress
 
 
 def azure_client(
@@ -30,7 +31,17 @@ class AzureOpenAIProvider(OpenAIProvider):
         *,
         temperature: float = 0.1,
         max_output_tokens: int = 2048,
+        timeout_s: float | None = None,
+        progress: Progress | None = None,
+        heartbeat_s: float = 15.0,
     ) -> None:
         super().__init__(
-            client, deployment, name="azure", temperature=temperature, max_output_tokens=max_output_tokens
+            client,
+            deployment,
+            name="azure",
+            temperature=temperature,
+            max_output_tokens=max_output_tokens,
+            timeout_s=timeout_s,
+            progress=progress,
+            heartbeat_s=heartbeat_s,
         )

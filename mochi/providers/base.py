@@ -94,6 +94,13 @@ def scrub(text: str, *secrets: str | None) -> str:
     return _KEY_PATTERNS.sub("****", text)
 
 
+def read_timeout(timeout: object) -> float:
+    """The read timeout (seconds) of an httpx/SDK timeout, or of a client holding one (0: unknown)."""
+    timeout = getattr(timeout, "timeout", timeout)  # an httpx.Client
+    value = getattr(timeout, "read", timeout)  # an httpx.Timeout
+    return float(value) if isinstance(value, int | float) else 0.0
+
+
 def estimate_tokens(text: str) -> int:
     """A rough token count (~3.5 characters a token for code and English), rounded up."""
     return -(-len(text) * 2 // 7)

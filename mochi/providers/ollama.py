@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import httpx
@@ -17,7 +16,9 @@ from mochi.errors import (
     ProviderUnreachableError,
 )
 from mochi.models import Completion, Prompt
-from mochi.providers.base import ProviderTimeoutError, ServerBusyError, estimate_tokens
+from mochi.providers.base import ProviderTimeoutError, ServerBusyError, estimate_tokens, read_timeout
+from mochi.providers.pull_progress import PullReport
+from mochi.providers.stream import Progress, StreamWatch
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class OllamaProvider:
         temperature: float = 0.1,
         max_output_tokens: int = 2048,
         pull: bool = False,
+        timeout_s: float | None = None,
+        progress: Progress | None = None,
+        heartbeat_s: float = 15.0,
     ) -> None:
         self.model = model
         self._client = client
@@ -68,6 +72,12 @@ class OllamaProvider:
         self._max_output_tokens = max_output_tokens
         self._pull = pull
         self._pulled = False
+        # for the timeout message: the setting's value, else what the client was built with
+        self._timeout_s = (
+            timeout_s if timeout_s is not None else read_timeout(getattr(client, "_client", None))
+        )
+        self._progress = progress
+        self._heartbeat_s = heartbeat_s
         self._context_length: int | None = None
         self._context_length_known = False
 
@@ -113,27 +123,46 @@ class OllamaProvider:
             "temperature": self._temperature,
             "num_predict": self._max_output_tokens,
         }
-        started = time.monotonic()
+        parts: list[str] = []
+        final: Any = None
+        watch = StreamWatch(f"{self.name}/{self.model}", self._progress, interval_s=self._heartbeat_s)
         try:
-            response = self._client.chat(
-                model=self.model, messages=messages, format=schema, stream=False, options=options
-            )
+            with watch:
+                # Streamed: the read timeout (timeout_s) is then the longest silence between
+                # tokens, so a slow model that is working is never taken for a dead one.
+                for part in self._client.chat(
+                    model=self.model, messages=messages, format=schema, stream=True, options=options
+                ):
+                    piece = part.message.content or "" if part.message else ""
+                    if piece:
+                        parts.append(piece)
+                        watch.token()
+                    if part.done:
+                        final = part
         except _CLIENT_ERRORS as exc:
             raise self._translate(exc) from exc
-        elapsed = time.monotonic() - started
-        if response.done_reason == "length":
+        timing = watch.timing(final.eval_count if final is not None else None)
+        if final is None:
+            raise ServerBusyError(
+                f"Ollama at {self._host} stopped answering mid-way ({len(parts)} pieces received, no end)"
+            )
+        if final.done_reason == "length":
             logger.warning(
                 "%s stopped at max_output_tokens (%d): the answer is cut off",
                 self.model,
                 self._max_output_tokens,
             )
         return Completion(
-            text=response.message.content or "",
+            text="".join(parts),
             provider=self.name,
             model=self.model,
-            prompt_tokens=response.prompt_eval_count or 0,
-            completion_tokens=response.eval_count or 0,
-            duration_s=response.total_duration / 1e9 if response.total_duration else elapsed,
+            prompt_tokens=final.prompt_eval_count or 0,
+            completion_tokens=final.eval_count or 0,
+            duration_s=timing.duration_s,
+            first_token_s=timing.first_token_s,
+            tokens_per_s=(final.eval_count / (final.eval_duration / 1e9))
+            if final.eval_count and final.eval_duration
+            else timing.tokens_per_s,
         )
 
     def context_length(self) -> int | None:
@@ -165,12 +194,11 @@ class OllamaProvider:
     def _pull_model(self) -> None:
         logger.info("pulling %s into Ollama at %s (this can take a while)", self.model, self._host)
         self._pulled = True
+        report = PullReport(self.model, self._progress or (lambda line: logger.info("%s", line)))
         try:
-            last = ""
             for progress in self._client.pull(self.model, stream=True):
-                if progress.status and progress.status != last:
-                    last = progress.status
-                    logger.info("ollama pull %s: %s", self.model, last)
+                report.update(progress.status or "", progress.digest, progress.total, progress.completed)
+            report.finish()
         except ollama.ResponseError as exc:
             raise ModelNotFoundError(
                 f"could not pull model '{self.model}' into Ollama at {self._host}: {exc.error}. "
@@ -199,16 +227,24 @@ class OllamaProvider:
                     f"Ollama at {self._host} refused the request ({status}): set OLLAMA_API_KEY "
                     "for a server that needs a key"
                 )
-            if status in (408, 429) or status >= 500:
+            if status in (408, 429):
                 return ServerBusyError(f"Ollama at {self._host} answered {status}: {detail}")
+            if status >= 500 or status < 0:
+                # status -1: an error object in the middle of the stream (the runner crashed, ran
+                # out of memory...): the server is up, it failed
+                when = "while answering" if status < 0 else f"({status})"
+                return ServerBusyError(f"Ollama at {self._host} failed {when}: {detail}")
             return ProviderResponseError(f"Ollama at {self._host} rejected the request ({status}): {detail}")
         if isinstance(exc, httpx.ConnectTimeout | ConnectionError | httpx.ConnectError):
             return ProviderUnreachableError(unreachable)
         if isinstance(exc, httpx.TimeoutException):
             return ProviderTimeoutError(
-                f"Ollama at {self._host} did not answer in time: a large model on a CPU can need a "
-                "longer timeout (timeout_s in .mochi.toml or MOCHI_TIMEOUT_S), or a smaller model"
+                f"Ollama at {self._host} is up but sent nothing for {self._timeout_s:g} s ({self.model}): "
+                f"raise timeout_s (MOCHI_TIMEOUT_S; the longest wait for the next token, the first one "
+                "included), or use a smaller model"
             )
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+            return ServerBusyError(f"Ollama at {self._host} closed the connection while answering ({exc})")
         if isinstance(exc, httpx.TransportError):
             return ProviderUnreachableError(f"{unreachable} ({type(exc).__name__})")
         return ProviderResponseError(f"Ollama at {self._host} sent an answer mochi cannot read: {exc}")

@@ -14,6 +14,7 @@ from mochi.errors import ConfigError
 from mochi.providers.base import Provider
 from mochi.providers.chain import FallbackChain
 from mochi.providers.retry import with_retries
+from mochi.providers.stream import Progress
 from mochi.settings import DEFAULT_MODELS, Settings
 
 # A connection that cannot be made in this long will not be made by waiting longer.
@@ -24,7 +25,7 @@ def _secret(value: Any) -> str | None:
     return value.get_secret_value() if value is not None else None
 
 
-def build_ollama(settings: Settings, model: str) -> Provider:
+def build_ollama(settings: Settings, model: str, progress: Progress | None = None) -> Provider:
     """Ollama at settings.providers.ollama_host (OLLAMA_HOST); no key needed."""
     import httpx
     import ollama
@@ -43,10 +44,13 @@ def build_ollama(settings: Settings, model: str) -> Provider:
         temperature=settings.providers.temperature,
         max_output_tokens=settings.providers.max_output_tokens,
         pull=settings.providers.pull,
+        timeout_s=settings.providers.timeout_s,
+        progress=progress,
+        heartbeat_s=settings.providers.heartbeat_s,
     )
 
 
-def build_openai(settings: Settings, model: str) -> Provider:
+def build_openai(settings: Settings, model: str, progress: Progress | None = None) -> Provider:
     """OpenAI, or any OpenAI-compatible server when OPENAI_BASE_URL is set (then a key is optional)."""
     key = _secret(settings.providers.openai_api_key)
     if key is None and settings.providers.openai_base_url is None:
@@ -73,10 +77,13 @@ def build_openai(settings: Settings, model: str) -> Provider:
         name="openai",
         temperature=settings.providers.temperature,
         max_output_tokens=settings.providers.max_output_tokens,
+        timeout_s=settings.providers.timeout_s,
+        progress=progress,
+        heartbeat_s=settings.providers.heartbeat_s,
     )
 
 
-def build_azure(settings: Settings, model: str) -> Provider:
+def build_azure(settings: Settings, model: str, progress: Progress | None = None) -> Provider:
     """Azure OpenAI: AZURE_OPENAI_ENDPOINT + AZURE_OPENAI_API_KEY; the model is the deployment name."""
     key = _secret(settings.providers.azure_openai_api_key)
     endpoint = settings.providers.azure_openai_endpoint
@@ -101,10 +108,13 @@ def build_azure(settings: Settings, model: str) -> Provider:
         model,
         temperature=settings.providers.temperature,
         max_output_tokens=settings.providers.max_output_tokens,
+        timeout_s=settings.providers.timeout_s,
+        progress=progress,
+        heartbeat_s=settings.providers.heartbeat_s,
     )
 
 
-def build_anthropic(settings: Settings, model: str) -> Provider:
+def build_anthropic(settings: Settings, model: str, progress: Progress | None = None) -> Provider:
     """Anthropic: ANTHROPIC_API_KEY, and ANTHROPIC_BASE_URL for a gateway."""
     key = _secret(settings.providers.anthropic_api_key)
     if key is None:
@@ -129,7 +139,7 @@ def build_anthropic(settings: Settings, model: str) -> Provider:
     )
 
 
-PROVIDERS: dict[str, Callable[[Settings, str], Provider]] = {
+PROVIDERS: dict[str, Callable[[Settings, str, Progress | None], Provider]] = {
     "ollama": build_ollama,
     "openai": build_openai,
     "azure": build_azure,
@@ -154,10 +164,10 @@ def _check_known(name: str, spec: str) -> None:
         raise ConfigError(f"unknown provider '{spec}': the known providers are {known}")
 
 
-def build_provider(settings: Settings, name: str, model: str) -> Provider:
-    """One provider, by registry name."""
+def build_provider(settings: Settings, name: str, model: str, progress: Progress | None = None) -> Provider:
+    """One provider, by registry name; `progress` gets its heartbeat and pull progress lines."""
     _check_known(name, name)
-    return PROVIDERS[name](settings, model)
+    return PROVIDERS[name](settings, model, progress)
 
 
 def build_provider_chain(
@@ -165,6 +175,7 @@ def build_provider_chain(
     *,
     on_fallback: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] | None = None,
+    progress: Progress | None = None,
 ) -> Provider:
     """The primary provider, then each `settings.providers.fallback` entry, each wrapped with retries.
 
@@ -175,7 +186,9 @@ def build_provider_chain(
     retry_kwargs: dict[str, Any] = {"max_retries": settings.providers.max_retries}
     if sleep is not None:
         retry_kwargs["sleep"] = sleep
-    providers = [with_retries(build_provider(settings, name, model), **retry_kwargs) for name, model in specs]
+    providers = [
+        with_retries(build_provider(settings, name, model, progress), **retry_kwargs) for name, model in specs
+    ]
     if len(providers) == 1:
         return providers[0]
     return FallbackChain(providers, on_fallback=on_fallback)

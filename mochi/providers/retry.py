@@ -2,8 +2,11 @@
 
 What is retried, and how often:
 
-- RateLimitedError (429, 5xx) and ProviderTimeoutError: up to `max_retries` times. A server that
+- RateLimitedError (429, 5xx, a failure mid-answer): up to `max_retries` times. A server that
   sent Retry-After is waited for that long (at most MAX_RETRY_AFTER_S), never less.
+- ProviderTimeoutError: never. Answers are streamed and `timeout_s` is the longest silence
+  between tokens, so a timeout is a server that has stopped working on the request; asking again
+  would repeat minutes of work (or of waiting). The message names the setting to raise.
 - ProviderUnreachableError otherwise (connection refused, DNS): once at most. A local Ollama
   that is not running will not start in the next few seconds; fail fast and say so.
 - Everything else (auth, model not found, a bad request): never.
@@ -33,7 +36,9 @@ _UNREACHABLE_RETRIES = 1
 
 def retries_allowed(error: BaseException, max_retries: int) -> int:
     """How many retries `error` deserves under the policy above."""
-    if isinstance(error, RateLimitedError | ProviderTimeoutError):
+    if isinstance(error, ProviderTimeoutError):
+        return 0
+    if isinstance(error, RateLimitedError):
         return max_retries
     if isinstance(error, ProviderUnreachableError):
         return min(max_retries, _UNREACHABLE_RETRIES)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.fakes.http_fake import EMPTY_REVIEW, FakeService, Reply, Request, count_tokens
+from tests.fakes.streams import Pace, openai_stream
 
 _ids = itertools.count(1)
 
@@ -41,12 +42,14 @@ class FakeOpenAI(FakeService):
         finish_reason: str = "stop",
         refusal: str | None = None,
         delay: float = 0.0,
+        pace: Pace | None = None,
     ) -> None:
-        """Queue what the model answers to the next chat completion (content verbatim)."""
+        """Queue what the model answers to the next chat completion (content verbatim); `pace`
+        streams it slowly or breaks it off when the request asks for a stream (tests.fakes.streams)."""
         self.enqueue(
             "chat",
             Reply(
-                body={"content": content, "finish_reason": finish_reason, "refusal": refusal},
+                body={"content": content, "finish_reason": finish_reason, "refusal": refusal, "pace": pace},
                 template=True,
                 delay=delay,
             ),
@@ -163,6 +166,12 @@ class FakeOpenAI(FakeService):
             },
             "system_fingerprint": "fp_fake",
         }
+        request_body = request.body or {}
+        if request_body.get("stream"):
+            include_usage = bool((request_body.get("stream_options") or {}).get("include_usage"))
+            reply = openai_stream(body, spec.get("pace") or Pace(), include_usage=include_usage)
+            reply.delay = scripted.delay if scripted is not None else 0.0
+            return reply
         return Reply(200, body, delay=scripted.delay if scripted is not None else 0.0)
 
 

@@ -48,6 +48,9 @@ class Reply:
     # True: the request is applied as usual and then answered with this reply instead (a 502 from a
     # proxy after the service wrote the review: a blind retry would post it twice)
     after_applying: bool = False
+    # A body written piece by piece (chunked): each (seconds to wait first, bytes). A slow or
+    # stalling model: the client sees the status and headers at once, then the pieces as they come.
+    stream: list[tuple[float, bytes]] | None = None
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -82,6 +85,9 @@ class _Handler(BaseHTTPRequestHandler):
         reply = service._dispatch(request)
         if reply.delay and service._closing.wait(reply.delay):
             return
+        if reply.stream is not None:
+            self._write_stream(reply)
+            return
         if reply.lines is not None:
             payload = "".join(json.dumps(line) + "\n" for line in reply.lines).encode()
             content_type = "application/x-ndjson"
@@ -102,6 +108,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test): nothing to answer
+
+    def _write_stream(self, reply: Reply) -> None:
+        closing = self.server.service._closing
+        try:
+            self.send_response(reply.status)
+            headers = {
+                "content-type": "text/event-stream",
+                **{k.lower(): v for k, v in reply.headers.items()},
+            }
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            self.wfile.flush()
+            for delay, piece in reply.stream or ():
+                if delay and closing.wait(delay):
+                    return
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     do_GET = do_POST = do_DELETE = do_HEAD = do_PATCH = do_PUT = _handle
 

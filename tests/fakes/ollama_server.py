@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tests.fakes.http_fake import EMPTY_REVIEW, FakeService, Reply, Request, count_tokens, now_iso
+from tests.fakes.streams import Pace, ollama_stream
 
 
 def _tagged(model: str) -> str:
@@ -43,8 +44,10 @@ class FakeOllama(FakeService):
         eval_count: int | None = None,
         done_reason: str = "stop",
         delay: float = 0.0,
+        pace: Pace | None = None,
     ) -> None:
-        """Queue what the model answers to the next /api/chat (the message content, verbatim)."""
+        """Queue what the model answers to the next /api/chat (the message content, verbatim);
+        `pace` streams it slowly or breaks it off (see tests.fakes.streams)."""
         self.enqueue(
             "chat",
             Reply(
@@ -53,6 +56,7 @@ class FakeOllama(FakeService):
                     "prompt_eval_count": prompt_eval_count,
                     "eval_count": eval_count,
                     "done_reason": done_reason,
+                    "pace": pace,
                 },
                 template=True,
                 delay=delay,
@@ -95,6 +99,8 @@ class FakeOllama(FakeService):
         delay = scripted.delay if scripted is not None else 0.0
         if body.get("stream", True) is False:
             return Reply(200, final, delay=delay)
+        if spec.get("pace") is not None:
+            return ollama_stream(final, spec["pace"])
         # Streaming (the API's default): the content in one chunk, then the final statistics.
         chunk = {"model": model, "created_at": now_iso(), "message": final["message"], "done": False}
         last = {**final, "message": {"role": "assistant", "content": ""}}

@@ -10,7 +10,7 @@ import pytest
 
 from mochi.errors import ModelNotFoundError, ProviderUnreachableError
 from mochi.models import Prompt
-from mochi.providers.base import MAX_RETRY_AFTER_S
+from mochi.providers.base import MAX_RETRY_AFTER_S, ProviderTimeoutError
 from mochi.providers.ollama import OllamaProvider
 from mochi.providers.openai import OpenAIProvider
 from mochi.providers.retry import with_retries
@@ -33,18 +33,18 @@ def test_connection_refused_fails_fast_after_one_retry(
     assert "ollama serve" in str(info.value)
 
 
-def test_timeouts_are_retried_up_to_max_retries(
-    prompt: Prompt, schema: dict[str, Any], sleeps: SleepRecorder
-) -> None:
+def test_timeouts_are_not_retried(prompt: Prompt, schema: dict[str, Any], sleeps: SleepRecorder) -> None:
+    # A server silent for timeout_s has stopped working on the request: asking again repeats the
+    # wait (or minutes of prefill), so the error, which names the setting, comes at once.
     with FakeOllama.start() as fake:
         fake.enqueue_chat("{}", delay=3.0)
-        fake.enqueue_chat("{}", delay=3.0)
-        fake.enqueue_chat('{"comments": []}')
-        completion = with_retries(make(fake.url, timeout=0.2), max_retries=2, sleep=sleeps).complete(
-            prompt, schema=schema
-        )
-        assert len(fake.requests_to("/api/chat")) == 3
-    assert completion.text == '{"comments": []}'
+        with pytest.raises(ProviderTimeoutError) as info:
+            with_retries(make(fake.url, timeout=0.2), max_retries=2, sleep=sleeps).complete(
+                prompt, schema=schema
+            )
+        assert len(fake.requests_to("/api/chat")) == 1
+    assert sleeps.waits == []
+    assert "timeout_s" in str(info.value)
 
 
 def test_permanent_errors_are_not_retried(
