@@ -1,9 +1,17 @@
-"""The LLM pass: fit the context, plan prompts within the token budget, ask the model, merge.
+"""The LLM pass: ask the model about each planned prompt and gather the answers in chunk order.
 
-`plan_prompts` renders one prompt per chunk (see mochi.chunking) and checks each against the
-budget, splitting again in the rare case the per-file estimate was short. `run_llm_pass` sends
-the prompts up to `concurrency` at a time (the SDK clients are synchronous, so a thread pool),
-and merges the answers in chunk order so the result does not depend on which finished first.
+Planning (fitting the context, as few prompts as the window allows) is mochi.llm_plan; merging
+the chunks' summaries is mochi.llm_merge. `run_llm_pass` sends the prompts up to `concurrency`
+at a time (the SDK clients are synchronous, so a thread pool) and keeps the answers in chunk
+order so the result does not depend on which finished first.
+
+Partial failure stays partial: a chunk whose call fails or whose answer stays unreadable is
+reported (which files, why) and the others are still asked. Only errors that every other call
+would meet too (the server refuses connections, the model does not exist, the key is refused)
+stop the chunks not yet started. `LLMResult.error` is set only when no chunk was answered.
+A cut-off answer is asked again once as two smaller chunks; one that is cut off again is used
+for its complete comments and reported. Every call made is in `completions` (the stats), and
+answers found in the cache (mochi.cache) cost no call at all.
 """
 
 from __future__ import annotations
@@ -11,255 +19,191 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from mochi import findings as findings_mod
 from mochi.answer import ModelAnswer, answer_json_schema
-from mochi.budget import Budget, clip_to_tokens
-from mochi.chunking import plan_chunks, split_file
-from mochi.errors import ProviderError, ProviderResponseError
-from mochi.models import (
-    Completion,
-    ComplianceStatus,
-    Context,
-    CriterionVerdict,
-    Diff,
-    FileDiff,
-    Finding,
-    Prompt,
-    ReviewTarget,
-    SkippedFile,
-    Summary,
-    Ticket,
+from mochi.cache import KeyedCache
+from mochi.chunking import split_file
+from mochi.errors import (
+    ModelNotFoundError,
+    ProviderAuthError,
+    ProviderError,
+    ProviderResponseError,
+    ProviderUnreachableError,
 )
-from mochi.prompts.render import format_file_diff
-from mochi.providers.base import Provider
+from mochi.llm_merge import merge_compliance
+from mochi.llm_plan import PromptPlan, Renderer, cap_plan, fit_context, plan_prompts
+from mochi.models import Completion, FileDiff, Finding, Prompt, SkippedFile, Summary, Ticket
+from mochi.providers.base import Provider, ProviderTimeoutError
+
+__all__ = ["LLMResult", "PromptPlan", "Renderer", "ask", "cap_plan", "fit_context", "merge_compliance",
+           "plan_prompts", "run_llm_pass"]  # fmt: skip
 
 logger = logging.getLogger(__name__)
 
-FrameworksFor = Callable[[str], tuple[str, ...]]
-
-
-class Renderer(Protocol):
-    def render(
-        self,
-        files: Sequence[FileDiff],
-        context: Context,
-        target: ReviewTarget,
-        *,
-        frameworks_for: FrameworksFor | None = None,
-    ) -> Prompt:
-        """Build the prompt for these files."""
-        ...
-
-
-@dataclass
-class PromptPlan:
-    prompts: list[Prompt] = field(default_factory=list)
-    files: list[list[FileDiff]] = field(default_factory=list)  # what each prompt covers
-    context: Context = field(default_factory=Context)  # the context as fitted to the budget
-    truncated: list[SkippedFile] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-
-
-def cap_plan(plan: PromptPlan, budget: Budget) -> PromptPlan:
-    """Keep the prompts within the run's caps on model calls and prompt tokens; the files of the
-    others are reported as not reviewed by the model, with a notice that names the cap."""
-    kept = 0
-    tokens = 0
-    why = ""
-    for prompt in plan.prompts:
-        size = budget.count(prompt.system) + budget.count(prompt.user)
-        if budget.max_calls is not None and kept >= budget.max_calls:
-            why = f"max_llm_calls = {budget.max_calls:,}"
-            break
-        if budget.max_prompt_tokens is not None and tokens + size > budget.max_prompt_tokens:
-            why = f"max_prompt_tokens = {budget.max_prompt_tokens:,}"
-            break
-        kept += 1
-        tokens += size
-    if kept == len(plan.prompts):
-        return plan
-    left = [f for files in plan.files[kept:] for f in files]
-    reason = f"not sent to the model: the run's cap ({why}) was reached"
-    notice = (
-        f"{len(plan.prompts) - kept} of {len(plan.prompts)} prompts were not sent ({why}): the model did "
-        f"not review {len(left)} file(s); raise the cap to review them"
-    )
-    return PromptPlan(
-        prompts=plan.prompts[:kept],
-        files=plan.files[:kept],
-        context=plan.context,
-        truncated=[*plan.truncated, *(SkippedFile(path=f.path, reason=reason) for f in left)],
-        notices=[*plan.notices, notice],
-    )
+_CUT_REASONS = frozenset({"length", "max_tokens", "max_output_tokens"})
 
 
 @dataclass
 class LLMResult:
     findings: list[Finding] = field(default_factory=list)
     summaries: list[Summary] = field(default_factory=list)
-    completions: list[Completion] = field(default_factory=list)
-    error: ProviderError | None = None
+    completions: list[Completion] = field(default_factory=list)  # every call made, in chunk order
+    error: ProviderError | None = None  # set only when no chunk was answered
     chunks: int = 0
+    answered: int = 0  # chunks with an answer (from the model or the cache)
+    cached: int = 0  # answers that came from the cache, without a call
     truncated: list[SkippedFile] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     tickets: tuple[Ticket, ...] = ()  # as fitted into the prompts: the compliance table's rows
 
 
-# --------------------------------------------------------------------------- fitting the context
+@dataclass
+class Asked:
+    """What asking about one prompt gave: the answer (or the error) and the calls it took."""
+
+    answer: ModelAnswer | None = None
+    completions: list[Completion] = field(default_factory=list)
+    error: ProviderError | None = None
+    cut_off: bool = False
+    cached: bool = False
 
 
-def fit_context(ctx: Context, budget: Budget) -> tuple[Context, list[str]]:
-    """`ctx` trimmed to the budget's context share: related files first, then history, then text."""
-    count = budget.count
-    limit = budget.context_limit
-    notes: list[str] = []
+def is_cut_off(completion: Completion, answer: ModelAnswer | None, reserve: int | None) -> bool:
+    """True when the answer stopped at the output limit rather than where the model ended it.
 
-    def size(c: Context) -> int:
-        return (
-            count(c.instructions)
-            + sum(count(t.description) + sum(count(a) for a in t.acceptance_criteria) + 40 for t in c.tickets)
-            + sum(count(p.instructions) + 10 for p in c.path_instructions)
-            + sum(count(f.message) + 12 for f in c.previous_findings)
-            + sum(count(r.signatures) + 12 for r in c.related)
-        )
-
-    if size(ctx) <= limit:
-        return ctx, notes
-    related = list(ctx.related)
-    while related and size(ctx.model_copy(update={"related": tuple(related)})) > limit:
-        related.pop()
-    if len(related) < len(ctx.related):
-        notes.append(
-            f"{len(ctx.related) - len(related)} related file(s) left out of the prompt to fit the model"
-        )
-    ctx = ctx.model_copy(update={"related": tuple(related)})
-    history = sorted(ctx.previous_findings, key=lambda f: f.status == "open", reverse=True)
-    while history and size(ctx.model_copy(update={"previous_findings": tuple(history)})) > limit:
-        history.pop()
-    ctx = ctx.model_copy(update={"previous_findings": tuple(history)})
-    over = size(ctx) - limit
-    if over > 0 and ctx.instructions:
-        keep = max(0, count(ctx.instructions) - over)
-        ctx = ctx.model_copy(update={"instructions": clip_to_tokens(ctx.instructions, keep, count)})
-        notes.append("the repository instructions were shortened to fit the model's context window")
-    over = size(ctx) - limit
-    if over > 0 and ctx.tickets:
-        each = max(
-            50, (limit - (size(ctx) - sum(count(t.description) for t in ctx.tickets))) // len(ctx.tickets)
-        )
-        tickets = tuple(
-            t.model_copy(
-                update={"description": clip_to_tokens(t.description, each, count), "truncated": True}
-            )
-            for t in ctx.tickets
-        )
-        ctx = ctx.model_copy(update={"tickets": tickets})
-        notes.append("ticket descriptions were shortened to fit the model's context window")
-    return ctx, notes
+    The provider's finish reason when it gives one (`finish_reason`), the parser's flag when it
+    repaired a cut-off text (`cut_off`), else an answer that used the whole output reserve.
+    """
+    reason = getattr(completion, "finish_reason", None)
+    if isinstance(reason, str) and reason:
+        return reason.lower() in _CUT_REASONS
+    for flag in (getattr(answer, "cut_off", None), getattr(answer, "truncated", None)):
+        if isinstance(flag, bool):
+            return flag
+    return bool(reserve) and completion.completion_tokens >= (reserve or 0)
 
 
-# --------------------------------------------------------------------------- planning prompts
-
-
-def plan_prompts(
-    diff: Diff,
-    context: Context,
-    target: ReviewTarget,
-    renderer: Renderer,
-    budget: Budget,
-    frameworks_for: FrameworksFor | None = None,
-) -> PromptPlan:
-    """One prompt per chunk, each at most `budget.prompt_limit` tokens (see the module doc)."""
-    ctx, notes = fit_context(context, budget)
-    plan = PromptPlan(context=ctx, notices=notes)
-    files = list(diff.files)
-    if not files:
-        return plan
-    count = budget.count
-
-    def render(chunk: Sequence[FileDiff]) -> Prompt:
-        return renderer.render(chunk, ctx, target, frameworks_for=frameworks_for)
-
-    # Files of one kind (language and frameworks) share their guidelines, so chunks are packed per
-    # kind: the overhead of a kind is the prompt for an empty stand-in of it, plus the per-file
-    # context the renderer adds for matching files (an upper bound for any chunk of that kind).
-    kinds: dict[tuple[str | None, tuple[str, ...]], list[FileDiff]] = {}
-    for f in files:
-        fws = frameworks_for(f.path) if frameworks_for else ()
-        kinds.setdefault((f.language, fws), []).append(f)
-    scoped = sum(count(p.instructions) + count(p.path) + 8 for p in ctx.path_instructions)
-    scoped += sum(count(r.signatures) + count(r.path) + 12 for r in ctx.related)
-    scoped += sum(count(h.message) + count(h.path) + 12 for h in ctx.previous_findings)
-    limit = budget.prompt_limit
-
-    def cost(f: FileDiff) -> int:
-        return count(format_file_diff(f)) + count(f.path) + 4
-
-    cut: dict[str, int] = {}
-    pending: list[list[FileDiff]] = []
-    for group in kinds.values():
-        stub = render([group[0].model_copy(update={"hunks": ()})])
-        overhead = budget.prompt_tokens(stub.system, stub.user) + scoped
-        if limit - overhead < 256:
-            plan.notices.append(
-                f"the instructions and context take ~{overhead} of the {limit} prompt tokens the model "
-                "allows, so the diff goes in very small chunks: raise context_window or use a larger model."
-            )
-        chunked = plan_chunks(group, cost=cost, limit=max(64, limit - overhead))
-        pending += chunked.chunks
-        for path, n in chunked.cut_lines.items():
-            cut[path] = cut.get(path, 0) + n
-    while pending:
-        chunk = pending.pop(0)
-        prompt = render(chunk)
-        if budget.prompt_tokens(prompt.system, prompt.user) <= limit:
-            plan.prompts.append(prompt)
-            plan.files.append(chunk)
-            continue
-        # The per-file estimate was short (rare): split this chunk further and try again.
-        if len(chunk) > 1:
-            half = len(chunk) // 2
-            pending[:0] = [chunk[:half], chunk[half:]]
-            continue
-        (only,) = chunk
-        parts = split_file(only, cost=cost, limit=max(32, cost(only) * 2 // 3), cut=cut)
-        if len(parts) <= 1:
-            logger.warning(
-                "%s does not fit the model's context window even alone; sending it anyway", only.path
-            )
-            plan.prompts.append(prompt)
-            plan.files.append(chunk)
-            continue
-        pending[:0] = [[p] for p in parts]
-    plan.truncated = [
-        SkippedFile(path=path, reason=f"{n} line(s) longer than the model's context allows were cut")
-        for path, n in sorted(cut.items())
-    ]
-    return plan
-
-
-# --------------------------------------------------------------------------- asking
-
-
-def ask(provider: Provider, prompt: Prompt, schema: dict[str, Any]) -> tuple[ModelAnswer, list[Completion]]:
-    """One model call, and one retry asking for valid JSON when the answer is unusable."""
-    completion = provider.complete(prompt, schema=schema)
+def ask(
+    provider: Provider,
+    prompt: Prompt,
+    schema: dict[str, Any],
+    *,
+    cache: KeyedCache | None = None,
+    reserve: int | None = None,
+) -> Asked:
+    """One model call (or a cached answer), and one retry asking for valid JSON when unreadable."""
+    key = cache.key(provider.name, provider.model, prompt, schema) if cache is not None else None
+    if cache is not None and key is not None:
+        hit = cache.get(key)
+        if hit is not None:
+            try:
+                return Asked(answer=findings_mod.parse_answer(hit.text), cached=True)
+            except ProviderResponseError:
+                logger.debug("the cached answer %s is unreadable; asking the model", key[:12])
+    out = Asked()
     try:
-        return findings_mod.parse_answer(completion.text), [completion]
-    except ProviderResponseError as first:
-        logger.warning("the model's answer was not valid review JSON; asking once more")
-        retry = prompt.model_copy(
-            update={"user": prompt.user + "\n\n" + findings_mod.repair_request(completion.text)}
-        )
-        second = provider.complete(retry, schema=schema)
+        completion = provider.complete(prompt, schema=schema)
+        out.completions.append(completion)
         try:
-            return findings_mod.parse_answer(second.text), [completion, second]
-        except ProviderResponseError:
-            raise first from None
+            answer: ModelAnswer = findings_mod.parse_answer(completion.text)
+        except ProviderResponseError as first:
+            logger.warning("the model's answer was not valid review JSON; asking once more")
+            retry = prompt.model_copy(
+                update={"user": prompt.user + "\n\n" + findings_mod.repair_request(completion.text)}
+            )
+            completion = provider.complete(retry, schema=schema)
+            out.completions.append(completion)
+            try:
+                answer = findings_mod.parse_answer(completion.text)
+            except ProviderResponseError:
+                out.error = first
+                return out
+    except ProviderError as exc:
+        out.error = exc
+        return out
+    out.answer = answer
+    out.cut_off = is_cut_off(completion, answer, reserve)
+    if cache is not None and key is not None and not out.cut_off:
+        cache.put(key, completion)
+    return out
+
+
+def _fatal(exc: ProviderError) -> bool:
+    """Errors every other call would meet too: asking the other chunks would only wait for them."""
+    if isinstance(exc, ProviderTimeoutError):
+        return False  # a smaller or later chunk may well be answered in time
+    return isinstance(exc, ProviderUnreachableError | ModelNotFoundError | ProviderAuthError)
+
+
+def _halves(files: Sequence[FileDiff], plan: PromptPlan) -> list[list[FileDiff]]:
+    """`files` as two smaller chunks (a lone file split by hunks or lines), or [] when it cannot be."""
+    if len(files) > 1:
+        half = len(files) // 2
+        return [list(files[:half]), list(files[half:])]
+    if plan.cost is None:
+        return []
+    (only,) = files
+    parts = split_file(only, cost=plan.cost, limit=max(32, plan.cost(only) // 2))
+    if len(parts) < 2:
+        return []
+    half = len(parts) // 2
+    return [parts[:half], parts[half:]]
+
+
+@dataclass
+class _Chunk:
+    """One planned chunk's outcome: its answers (one, or two when re-asked as halves)."""
+
+    answers: list[ModelAnswer] = field(default_factory=list)
+    completions: list[Completion] = field(default_factory=list)
+    error: ProviderError | None = None
+    cached: int = 0
+    cut_off: bool = False  # an answer stayed cut off (used for its complete comments)
+    reasked: bool = False
+    skipped: bool = False  # not started: an earlier error would have failed it too
+
+
+def _ask_chunk(
+    provider: Provider,
+    plan: PromptPlan,
+    i: int,
+    schema: dict[str, Any],
+    cache: KeyedCache | None,
+    reserve: int | None,
+) -> _Chunk:
+    out = _Chunk()
+    first = ask(provider, plan.prompts[i], schema, cache=cache, reserve=reserve)
+    out.completions += first.completions
+    out.cached += first.cached
+    if first.answer is None:
+        out.error = first.error
+        return out
+    halves = _halves(plan.files[i], plan) if first.cut_off and plan.render is not None else []
+    if not halves:
+        out.answers.append(first.answer)
+        out.cut_off = first.cut_off
+        return out
+    # Cut off: ask once more as two smaller chunks; a half that fails keeps the first answer's part.
+    logger.warning(
+        "the answer for chunk %d was cut off at the output limit; asking again in two parts", i + 1
+    )
+    out.reasked = True
+    assert plan.render is not None
+    for part in halves:
+        again = ask(provider, plan.render(part), schema, cache=cache, reserve=reserve)
+        out.completions += again.completions
+        out.cached += again.cached
+        if again.answer is None:
+            out.answers.append(first.answer)
+            out.cut_off = True
+            break
+        out.answers.append(again.answer)
+        out.cut_off = out.cut_off or again.cut_off
+    return out
 
 
 def run_llm_pass(
@@ -268,11 +212,13 @@ def run_llm_pass(
     *,
     concurrency: int = 1,
     progress: Callable[[str], None] = lambda _m: None,
+    cache: KeyedCache | None = None,
+    reserve: int | None = None,
 ) -> LLMResult:
-    """Send every planned prompt, `concurrency` at a time; stop starting new ones after a failure.
+    """Ask about every planned prompt, `concurrency` at a time (see the module docstring).
 
-    Files whose every chunk failed or was never sent are reported in `truncated` as not reviewed
-    by the model; the first error is returned (the built-in findings still make a review).
+    `reserve` is the answer's output token limit (a full answer there is taken as cut off when
+    the provider does not say); `cache` answers prompts asked before and keeps the new answers.
     """
     result = LLMResult(chunks=len(plan.prompts), truncated=list(plan.truncated), notices=list(plan.notices))
     if not plan.prompts:
@@ -280,87 +226,100 @@ def run_llm_pass(
     with_tickets = any(t.acceptance_criteria for t in plan.context.tickets)
     schema = answer_json_schema(with_tickets=with_tickets)
     total = len(plan.prompts)
-    answers: dict[int, tuple[ModelAnswer, list[Completion]]] = {}
-    failed = threading.Event()
+    stop = threading.Event()
     lock = threading.Lock()
 
-    def one(i: int) -> tuple[ModelAnswer, list[Completion]] | None:
-        if failed.is_set():
-            return None
-        files = plan.files[i]
+    def one(i: int) -> _Chunk:
+        if stop.is_set():
+            return _Chunk(skipped=True)
         where = f" [{i + 1}/{total}]" if total > 1 else ""
         with lock:
-            progress(f"asking {provider.name}/{provider.model}{where} about {len(files)} file(s)…")
-        try:
-            return ask(provider, plan.prompts[i], schema)
-        except ProviderError:
-            failed.set()
-            raise
+            progress(f"asking {provider.name}/{provider.model}{where} about {len(plan.files[i])} file(s)…")
+        chunk = _ask_chunk(provider, plan, i, schema, cache, reserve)
+        if chunk.error is not None and _fatal(chunk.error):
+            stop.set()
+        return chunk
 
     workers = max(1, min(concurrency, total))
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mochi-llm")
     try:
-        futures: dict[Future[tuple[ModelAnswer, list[Completion]] | None], int] = {
-            pool.submit(one, i): i for i in range(total)
-        }
-        wait(futures, return_when=FIRST_EXCEPTION)
-        if failed.is_set():
-            for f in futures:
-                f.cancel()
+        futures: list[Future[_Chunk]] = [pool.submit(one, i) for i in range(total)]
         wait(futures)
     except BaseException:
         # ^C or a cancelled job: do not wait minutes for the model calls in flight
-        failed.set()
+        stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
-    for fut, i in futures.items():
-        if fut.cancelled():
-            continue
-        exc = fut.exception()
-        if isinstance(exc, ProviderError):
-            result.error = result.error or exc
-            continue
-        if exc is not None:
-            raise exc
-        value = fut.result()
-        if value is not None:
-            answers[i] = value
-    reviewed_paths: set[str] = set()
-    for i in sorted(answers):
-        answer, completions = answers[i]
-        result.completions += completions
-        source = f"llm:{completions[-1].provider}/{completions[-1].model}"
-        result.findings += findings_mod.from_answer(answer, source)
-        result.summaries.append(findings_mod.summary_from_answer(answer))
-        reviewed_paths |= {f.path for f in plan.files[i]}
-    if len(answers) < total and answers:
-        missed = sorted({f.path for i in range(total) if i not in answers for f in plan.files[i]})
-        result.truncated += [
-            SkippedFile(
-                path=p, reason="part of its diff was not reviewed by the model (the model call failed)"
-            )
-            for p in missed
-        ]
+    chunks = [f.result() for f in futures]  # a bug (not a ProviderError) raises here
+    _gather(result, chunks, plan, provider)
     return result
 
 
-# --------------------------------------------------------------------------- merging
+def _gather(result: LLMResult, chunks: list[_Chunk], plan: PromptPlan, provider: Provider) -> None:
+    total = len(chunks)
+    first_error: ProviderError | None = None
+    failed: list[str] = []
+    for i, chunk in enumerate(chunks):
+        result.completions += chunk.completions
+        result.cached += chunk.cached
+        paths = sorted({f.path for f in plan.files[i]})
+        where = f"chunk {i + 1}/{total}" if total > 1 else "the prompt"
+        if chunk.skipped or chunk.error is not None:
+            why = (
+                f"not asked: {first_error}" if chunk.skipped and first_error is not None else
+                str(chunk.error or "not asked")
+            )  # fmt: skip
+            first_error = first_error or chunk.error
+            failed.append(f"{where} ({_names(paths)}): {why}")
+            if total == 1:
+                continue
+            result.truncated += [
+                SkippedFile(path=p, reason=f"not reviewed by the model ({where}: {_short(why)})")
+                for p in paths
+            ]
+            continue
+        result.answered += 1
+        for answer in chunk.answers:
+            last = chunk.completions[-1] if chunk.completions else None
+            source = f"llm:{last.provider}/{last.model}" if last else f"llm:{provider.name}/{provider.model}"
+            result.findings += findings_mod.from_answer(answer, source)
+            if not chunk.cut_off:  # a cut-off answer's summary is where the text ran out
+                result.summaries.append(findings_mod.summary_from_answer(answer))
+        if chunk.cut_off:
+            result.notices.append(
+                f"the model's answer for {where} ({_names(paths)}) was cut off at the output limit"
+                + (" even in two smaller parts" if chunk.reasked else "")
+                + ": its complete comments are kept, the rest is missing; raise max_output_tokens"
+            )
+            result.truncated += [
+                SkippedFile(path=p, reason="the model's answer was cut off at the output limit")
+                for p in paths
+            ]
+        elif chunk.reasked:
+            result.notices.append(
+                f"the model's answer for {where} was cut off at the output limit; it was asked again "
+                "in two smaller parts"
+            )
+    if failed and (result.answered or total > 1):  # one failed prompt is the review's llm_error
+        result.notices.append(
+            f"the model did not review {len(failed)} of {total} chunk(s); the others were reviewed: "
+            + "; ".join(failed[:5])
+            + (f"; and {len(failed) - 5} more" if len(failed) > 5 else "")
+        )
+    if result.answered == 0:
+        result.error = first_error
+    if result.cached:
+        result.notices.append(
+            f"{result.cached} answer(s) came from the cache of earlier reviews (no model call); "
+            "--no-cache asks the model again"
+        )
 
 
-_RANK = {ComplianceStatus.MET: 2, ComplianceStatus.NOT_MET: 1, ComplianceStatus.UNCLEAR: 0}
+def _names(paths: Sequence[str]) -> str:
+    return ", ".join(paths[:3]) + (f" and {len(paths) - 3} more" if len(paths) > 3 else "")
 
 
-def merge_compliance(verdicts: Sequence[CriterionVerdict]) -> tuple[CriterionVerdict, ...]:
-    """One verdict per (ticket, criterion): met when any chunk saw it met, else not met, else unclear.
-
-    A chunk sees only part of the change, so `unclear` or `not_met` from a chunk that did not hold
-    the relevant code must not outvote the chunk that did.
-    """
-    best: dict[tuple[str, str], CriterionVerdict] = {}
-    for v in verdicts:
-        key = (v.ticket.strip().upper(), " ".join(v.criterion.lower().split()))
-        seen = best.get(key)
-        if seen is None or _RANK[v.status] > _RANK[seen.status]:
-            best[key] = v
-    return tuple(best.values())
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

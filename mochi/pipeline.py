@@ -16,9 +16,12 @@ from typing import Protocol
 from mochi import findings as findings_mod
 from mochi import suppress as suppress_mod
 from mochi.budget import Budget, context_window, counter_for, provider_window
+from mochi.cache import KeyedCache
 from mochi.compliance import complete_table
 from mochi.errors import ProviderError
-from mochi.llm_pass import LLMResult, cap_plan, merge_compliance, plan_prompts, run_llm_pass
+from mochi.llm_merge import merge_compliance, merge_summaries
+from mochi.llm_pass import LLMResult, run_llm_pass
+from mochi.llm_plan import cap_plan, plan_prompts
 from mochi.models import (
     Anchor,
     Context,
@@ -94,15 +97,18 @@ def _llm_pass(
     progress: Callable[[str], None],
     budget: Budget,
     concurrency: int,
+    cache: KeyedCache | None,
 ) -> LLMResult:
-    """Chunk the diff to the budget and ask the model about each chunk (see mochi.llm_pass)."""
+    """Plan the prompts within the budget and ask the model about each (see mochi.llm_plan, llm_pass)."""
     plan = cap_plan(plan_prompts(diff, context, target, renderer, budget, frameworks_for), budget)
     if len(plan.prompts) > 1:
         progress(
-            f"the change needs {len(plan.prompts)} prompts to fit {provider.model}'s "
-            f"{budget.window:,}-token window; asking {min(concurrency, len(plan.prompts))} at a time"
+            f"{plan.reason or 'the change does not fit one prompt'} of {provider.model}: sending it in "
+            f"{len(plan.prompts)} chunks, {min(concurrency, len(plan.prompts))} at a time"
         )
-    result = run_llm_pass(provider, plan, concurrency=concurrency, progress=progress)
+    result = run_llm_pass(
+        provider, plan, concurrency=concurrency, progress=progress, cache=cache, reserve=budget.reserve
+    )
     result.tickets = plan.context.tickets
     return result
 
@@ -113,13 +119,9 @@ def _merge_summaries(
     summaries = list(summaries)
     verdicts = [v for s in summaries for v in s.ticket_compliance]
     compliance = complete_table(merge_compliance(verdicts), tickets) if (verdicts or tickets) and llm else ()
-    parts = [s for s in summaries if s.overall_assessment or s.key_concerns or s.recommendations]
-    if parts:
-        concerns = tuple(dict.fromkeys(c for s in parts for c in s.key_concerns))
-        recs = tuple(dict.fromkeys(r for s in parts for r in s.recommendations))
-        text = "\n\n".join(s.overall_assessment for s in parts if s.overall_assessment)
-        return Summary(overall_assessment=text, key_concerns=concerns, recommendations=recs,
-                       ticket_compliance=compliance)  # fmt: skip
+    merged = merge_summaries(list(summaries))
+    if merged is not None:
+        return merged.model_copy(update={"ticket_compliance": compliance})
     if compliance:
         return _merge_summaries((), findings, llm).model_copy(update={"ticket_compliance": compliance})
     if findings:
@@ -165,6 +167,7 @@ def run(
     inline_only: bool = False,
     suppress: bool = True,
     known_rule: Callable[[str], bool] = lambda _rid: True,
+    cache: KeyedCache | None = None,
 ) -> Outcome:
     """Review `target` and hand the Review to each publisher; see the module docstring.
 
@@ -173,6 +176,8 @@ def run(
     findings on the diff's changed lines and file-level ones: an incremental review, whose
     earlier commits were reviewed before. `suppress` hides the findings that `mochi-ignore`
     comments name (mochi.suppress); `known_rule` tells a comment naming no rule from one that does.
+    `cache` (mochi.cache) answers the prompts asked before without a model call. A chunk that
+    fails is a notice; `Outcome.provider_error` is set only when no chunk was answered.
     """
     started = time.monotonic()
     diff = diff_source(target)
@@ -196,7 +201,9 @@ def run(
         ctx = context(diff)
         notices += ctx.warnings
         budget = budget or build_budget(provider)
-        llm = _llm_pass(provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency)
+        llm = _llm_pass(
+            provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency, cache
+        )
         notices += llm.notices
         if scrub is not None:
             # the model may echo a secret it saw (a description, a ticket): never post it back
@@ -218,6 +225,8 @@ def run(
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))
+    if provider is not None and llm.cached and not used:
+        used = (f"{provider.name}/{provider.model}",)  # every answer came from the cache
     if provider is not None and used and used[0] != f"{provider.name}/{provider.model}":
         notices.append(f"{provider.name}/{provider.model} failed; the review used {', '.join(used)}")
     stats = Stats(
@@ -235,7 +244,7 @@ def run(
     review = Review(
         target=target,
         findings=tuple(found),
-        summary=_merge_summaries(llm.summaries, found, llm=bool(llm.completions), tickets=llm.tickets),
+        summary=_merge_summaries(llm.summaries, found, llm=llm.answered > 0, tickets=llm.tickets),
         stats=stats,
         reviewed=tuple(f.path for f in diff.files),
         skipped=diff.skipped,

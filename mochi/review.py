@@ -27,9 +27,10 @@ from mochi.diff.parse import parse_diff
 from mochi.diff.reader import make_readers
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import local_diff_text, read_diff_file
-from mochi.errors import EmptyChangeError, MochiError, ModelNotFoundError, PublishError
+from mochi.errors import EmptyChangeError, MochiError, PublishError
 from mochi.models import Context, Diff, FileDiff, PriorFinding, ReviewTarget, TargetKind
 from mochi.prompts.render import PromptRenderer
+from mochi.providers.base import failure_notice
 from mochi.publish.files import RENDERERS, parse_output_spec, render, write_output
 from mochi.redaction import make_redactor, make_scrubber, redact_context, redact_target
 from mochi.settings import Settings
@@ -209,6 +210,7 @@ def execute(
             progress=progress,
             budget=budget,
             concurrency=concurrency,
+            cache=_answer_cache(settings),
         )
     except BaseException as exc:  # a crash, an empty change, ^C: the record says FAILED and why
         if recorder is not None:
@@ -226,13 +228,10 @@ def execute(
     error = outcome.provider_error
     strict = settings.provider_explicit or in_ci
     hint = ""
-    if error is not None and not strict:
-        hint = (
-            str(error)
-            if isinstance(error, ModelNotFoundError)
-            else f"no LLM pass: Ollama is not reachable at {settings.providers.ollama_host}. "
-            "Start `ollama serve`, set OLLAMA_HOST, or choose another provider with --provider."
-        )
+    if error is not None:
+        # the provider's own message: not reachable, a timeout naming timeout_s, a server that
+        # failed, a model to pull... (never "not reachable" for a server that is up)
+        hint = failure_notice(error, explicit=settings.provider_explicit)
         if settings.format != "text":
             # a JSON or SARIF consumer learns that the model did not run (a terminal has stderr)
             review = review.model_copy(update={"notices": (*review.notices, hint)})
@@ -323,6 +322,7 @@ def review_selected(
             progress=progress,
             budget=budget,
             concurrency=concurrency,
+            cache=_answer_cache(settings),
             inline_only=inline_only,
             publishers=publishers,
         )
@@ -334,6 +334,14 @@ def review_selected(
         error = outcome.provider_error
         recorder.finished(outcome.review, error=str(error) if error else None, failed=error is not None)
     return outcome
+
+
+def _answer_cache(settings: Settings) -> Any:
+    """The model's earlier answers (mochi.cache), in the record's data directory."""
+    from mochi.cache import for_settings
+    from mochi.store.session import data_dir
+
+    return for_settings(settings, data_dir(settings))
 
 
 def _line_reader(read_changed: ReadFile) -> Callable[[str, int], str | None]:

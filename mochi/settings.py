@@ -59,6 +59,8 @@ class Settings(BaseModel):
     builtin: bool = True
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
     suppress: bool = True  # honour mochi-ignore comments (false or --no-suppress: show every finding)
+    # -- the model's answers
+    cache: bool = True  # reuse the answer to a prompt asked before (mochi.cache); false/--no-cache: ask
     # -- output
     fail_on: Severity | None = None
     format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"

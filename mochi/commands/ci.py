@@ -38,7 +38,10 @@ Sleep = Callable[[float], None]
 
 
 def _flags(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: params.get(k) for k in SETTING_FLAGS}
+    flags = {k: params.get(k) for k in SETTING_FLAGS}
+    if params.get("no_cache"):
+        flags["cache"] = False  # ask the model again, even about a head it reviewed
+    return flags
 
 
 def _compose(
@@ -353,6 +356,9 @@ def run_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Slee
     "--fail-on", type=click.Choice(("low", "medium", "high", "critical")), help="Check run fails at this."
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
+@click.option(
+    "--no-cache", is_flag=True, help="Ask the model again, even about a head whose review completed."
+)
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
 def ci(**params: Any) -> None:
     """Review this CI run's pull request, merge request or push and post the results (GitHub Actions,

@@ -128,6 +128,11 @@ def _target(composed: Composed, params: Mapping[str, Any]) -> ReviewTarget:
     help="Show the findings that mochi-ignore comments hide (to audit them).",
 )
 @click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Ask the model again even for prompts it answered before (the cache of answers is not read).",
+)
+@click.option(
     "--pre-push",
     is_flag=True,
     help="Review what `git push` is about to send (for the pre-commit framework's pre-push stage).",
@@ -161,6 +166,8 @@ def review(**params: Any) -> None:
             flags["builtin"] = False
         if params["no_suppress"]:
             flags["suppress"] = False
+        if params["no_cache"]:
+            flags["cache"] = False
         if params["pre_push"] and not (params["head"] or params["staged"] or params["diff_file"]):
             params = {**params, "head": "HEAD"}
         if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/ci.py)
