@@ -94,6 +94,22 @@ def scrub(text: str, *secrets: str | None) -> str:
     return _KEY_PATTERNS.sub("****", text)
 
 
+def failure_notice(error: ProviderError, *, explicit: bool) -> str:
+    """What the review says when the model pass failed: the provider's own, truthful message.
+
+    Unreachable, a timeout, a server that failed, a model to pull, a rejected key are each
+    their provider's message (which names the setting or command that fixes it); only for
+    the default Ollama that nobody chose does it add that another provider can be chosen.
+    """
+    if isinstance(error, ModelNotFoundError):
+        return str(error)
+    text = f"no LLM pass: {error}"
+    unreachable = isinstance(error, ProviderUnreachableError) and not isinstance(error, ProviderTimeoutError)
+    if unreachable and not explicit:
+        text += " (or choose another provider with --provider)"
+    return text
+
+
 def read_timeout(timeout: object) -> float:
     """The read timeout (seconds) of an httpx/SDK timeout, or of a client holding one (0: unknown)."""
     timeout = getattr(timeout, "timeout", timeout)  # an httpx.Client
