@@ -135,8 +135,8 @@ def test_an_unchanged_change_is_not_asked_again_and_a_changed_chunk_is(tmp_path:
         last = diff.files[-1]
         hunk = last.hunks[0]
         line = hunk.lines[1].model_copy(update={"text": hunk.lines[1].text + " // changed"})
-        changed = last.model_copy(update={"hunks": (hunk.model_copy(update={"lines": (hunk.lines[0], line,
-                                                                                       *hunk.lines[2:])}),)})  # fmt: skip
+        edited = hunk.model_copy(update={"lines": (hunk.lines[0], line, *hunk.lines[2:])})
+        changed = last.model_copy(update={"hunks": (edited, *last.hunks[1:])})
         third = _review(ollama, diff.model_copy(update={"files": (*diff.files[:-1], changed)}), cache=cache)
         assert len(ollama.requests_to("/api/chat")) == asked + 1  # only the chunk that changed
     assert first.review.stats.llm_calls == asked > 2
