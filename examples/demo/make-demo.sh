@@ -5,12 +5,18 @@
 #   examples/demo/make-demo.sh /tmp/mochi-demo && mochi review --repo /tmp/mochi-demo
 set -euo pipefail
 dest=${1:-/tmp/mochi-demo}
+# only ever delete an earlier demo (marked inside its .git), never a directory that holds anything else
+if [ -e "$dest" ] && [ -n "$(ls -A "$dest" 2>/dev/null)" ] && [ ! -e "$dest/.git/mochi-demo" ]; then
+  echo "make-demo.sh: $dest exists and is not an earlier demo; give a new or empty directory" >&2
+  exit 2
+fi
 rm -rf "$dest"
 mkdir -p "$dest"
 cd "$dest"
 export GIT_AUTHOR_NAME="Demo Dev" GIT_AUTHOR_EMAIL="dev@example.com"
 export GIT_COMMITTER_NAME="Demo Dev" GIT_COMMITTER_EMAIL="dev@example.com"
 git init -q -b main .
+touch .git/mochi-demo  # this directory is a demo: a later make-demo.sh may replace it
 
 mkdir -p orders-service/src/main/java/com/example/orders orders-service/src/main/resources \
          web/src/components inventory/src
