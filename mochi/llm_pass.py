@@ -75,15 +75,15 @@ class Asked:
 def is_cut_off(completion: Completion, answer: ModelAnswer | None, reserve: int | None) -> bool:
     """True when the answer stopped at the output limit rather than where the model ended it.
 
-    The provider's finish reason when it gives one (`finish_reason`), the parser's flag when it
-    repaired a cut-off text (`cut_off`), else an answer that used the whole output reserve.
+    Any sign says so: the provider's finish reason when it gives one (`finish_reason`), the
+    parser's flag when it repaired an unterminated text (`cut_off`), an answer that used the
+    whole output reserve.
     """
     reason = getattr(completion, "finish_reason", None)
-    if isinstance(reason, str) and reason:
-        return reason.lower() in _CUT_REASONS
-    for flag in (getattr(answer, "cut_off", None), getattr(answer, "truncated", None)):
-        if isinstance(flag, bool):
-            return flag
+    if isinstance(reason, str) and reason.lower() in _CUT_REASONS:
+        return True
+    if getattr(answer, "cut_off", False) is True:
+        return True
     return bool(reserve) and completion.completion_tokens >= (reserve or 0)
 
 
