@@ -329,9 +329,16 @@ def reviews_delete(review_id: int, yes: bool, as_json: bool) -> None:
 @click.argument("review_id", type=int)
 @click.option("--provider", help="Use this provider instead of the recorded one.")
 @click.option("--model", help="Use this model instead of the recorded one.")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json", "sarif"]))
-@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH")
-@click.option("-v", "--verbose", count=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json", "sarif", "junit"]),
+    help="What to print on stdout (default: text).",
+)
+@click.option(
+    "--output", "outputs", multiple=True, metavar="FORMAT=PATH", help="Also write FORMAT to PATH (repeatable)"
+)
+@click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
 @click.pass_context
 def reviews_retry(
     ctx: click.Context,

@@ -116,18 +116,20 @@ def integrations_show(as_json: bool) -> None:
 @click.argument("kind", type=click.Choice(["github", "jira"]))
 @json_option
 def integrations_test(kind: str, as_json: bool) -> None:
-    """One authenticated call (GitHub GET /user or /app, Jira GET /rest/api/2/myself); exit 3 on failure."""
+    """One authenticated call (GitHub GET /user or /app, Jira GET /rest/api/2/myself); exit 3 when the
+    service refuses or fails it, 2 when nothing is stored."""
     with handling():
         import httpx
 
+        from mochi.errors import ConfigError
         from mochi.store import integrations as repo_
-        from mochi.store.checks import CheckError, check_github, check_jira
+        from mochi.store.checks import check_github, check_jira
         from mochi.store.session import cipher_for
 
         settings = load_settings()
         integration = repo_.load_integration(open_engine(settings), cipher_for(settings), kind)
-        if integration is None:
-            raise CheckError(f"no {kind} integration is stored: `mochi integrations set {kind}`")
+        if integration is None:  # nothing to test: the configuration is missing (2), no service failed (3)
+            raise ConfigError(f"no {kind} integration is stored: `mochi integrations set {kind}` first")
         with httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0)) as client:
             result = (check_github if kind == "github" else check_jira)(client, integration)
         data = {"ok": True, "kind": kind, "as": result.who, "duration_s": result.duration_s, **result.details}

@@ -207,6 +207,8 @@ def test_templates_add_list_show_update_remove(mochi: Mochi, tmp_path: Path) -> 
 
 
 def test_integrations_set_show_test_github_token_and_jira(mochi: Mochi, db_url: str) -> None:
+    nothing = mochi("integrations", "test", "jira", code=2)  # a missing configuration, not a failing service
+    assert "mochi integrations set jira" in nothing.stderr
     with FakeGitHubJira.start() as fake:
         mochi("integrations", "set", "github", "--url", fake.url, "--token", "-", stdin="ghp_good\n")
         mochi(
