@@ -19,7 +19,12 @@ def config() -> None:
 @click.option(
     "--repo", type=click.Path(file_okay=False, path_type=Path), help="Repository whose .mochi.toml applies."
 )
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default: .mochi.toml at the repository root).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> None:
     """Print the effective settings (defaults < .mochi.toml < environment < flags), secrets masked."""

@@ -190,10 +190,14 @@ def reviews() -> None:
 @click.option("--repo", help="Only this repository (any part of its name or path).")
 @click.option("--pr", "pr_number", type=int, help="Only this pull/merge request number.")
 @click.option(
-    "--status", type=click.Choice(["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED"], case_sensitive=False)
+    "--status",
+    type=click.Choice(["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED"], case_sensitive=False),
+    help="Only reviews in this state.",
 )
 @click.option("--since", help="Only reviews since: 7d, 12h, 2w or a date (2025-01-31).")
-@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
+@click.option(
+    "--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many."
+)
 @json_option
 def reviews_list(
     repo: str | None, pr_number: int | None, status: str | None, since: str | None, limit: int, as_json: bool

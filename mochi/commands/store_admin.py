@@ -164,8 +164,8 @@ def models_add(
 @models.command("update")
 @click.argument("ref", metavar="ID|NAME")
 @click.option("--name", help="A new name.")
-@click.option("--provider")
-@click.option("--model")
+@click.option("--provider", help="A new provider: ollama, openai, azure, anthropic.")
+@click.option("--model", help="A new model name (Azure: the deployment name).")
 @_model_options
 @click.option("--clear-api-key", is_flag=True, help="Remove the stored API key.")
 @json_option
@@ -357,12 +357,12 @@ def templates_add(
 
 @templates.command("update")
 @click.argument("ref", metavar="ID|NAME")
-@click.option("--name")
-@click.option("--language")
-@click.option("--framework")
-@click.option("--file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--content")
-@click.option("--active/--inactive", default=None)
+@click.option("--name", help="A new name.")
+@click.option("--language", help="The language it applies to (java, javascript, typescript, rust...).")
+@click.option("--framework", help="The framework it applies to (spring-boot, react, actix-web...).")
+@click.option("--file", type=click.Path(dir_okay=False, path_type=Path), help="New content from FILE.")
+@click.option("--content", help="The new template text (Jinja).")
+@click.option("--active/--inactive", default=None, help="Use it in reviews, or keep it stored but unused.")
 @json_option
 def templates_update(
     ref: str,

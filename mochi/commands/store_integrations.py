@@ -28,7 +28,11 @@ def integrations_set() -> None:
 )
 @click.option("--token", metavar="TOKEN|-", help="A token ('-': read it from stdin).")
 @click.option("--app-id", help="A GitHub App's id (with --private-key-file).")
-@click.option("--private-key-file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--private-key-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A GitHub App's private key (PEM), stored encrypted; with --app-id.",
+)
 @json_option
 def integrations_set_github(
     url: str, token: str | None, app_id: str | None, private_key_file: Path | None, as_json: bool
