@@ -27,23 +27,38 @@ def config() -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def config_show(repo: Path | None, config_path: Path | None, as_json: bool) -> None:
-    """Print the effective settings (defaults < .mochi.toml < environment < flags), secrets masked."""
+    """Print the settings a review here would use (defaults < .mochi.toml < environment < flags, and the
+    stored default model), with where each came from, secrets masked. A bad .mochi.toml is reported
+    and the rest still shown (exit 2)."""
     import json
 
-    from mochi.commands.compose import load_settings, repository_root
-    from mochi.settings import masked
+    from mochi.commands.compose import compose, repository_root
+    from mochi.errors import ConfigError
+    from mochi.settings import load, masked
 
+    problem: str | None = None
     with _errors():
-        _, root = repository_root(repo)
-        settings, origin = load_settings(os.environ, {}, root, config_path)
+        git, root = repository_root(repo)
+        try:
+            composed = compose(os.environ, {}, git=git, root=root, config_path=config_path, record=False)
+            settings, origin = composed.settings, composed.origin
+        except ConfigError as exc:  # show everything else, so the fix can be found here
+            problem = str(exc)
+            settings, origin = load(os.environ, {}, None)
         data = masked(settings)
         if as_json:
-            click.echo(json.dumps({"version": 1, "settings": data, "origin": origin}, indent=2))
-            return
-        width = max(len(k) for k in data)
-        for key, value in data.items():
-            if value is None or value == "" or value == [] or value == {}:
-                shown = "-"
-            else:
-                shown = value if isinstance(value, str) else json.dumps(value)
-            click.echo(f"{key:<{width}}  {shown:<30}  {origin.get(key, 'default')}")
+            doc = {"version": 1, "settings": data, "origin": origin, "error": problem}
+            click.echo(json.dumps(doc, indent=2))
+        else:
+            if problem:
+                click.secho(f"error: {problem}", fg="red", bold=True, err=True)
+                click.secho("(the file was not applied; the keys it may set are listed below)", err=True)
+            width = max(len(k) for k in data)
+            for key, value in data.items():
+                if value is None or value == "" or value == [] or value == {}:
+                    shown = "-"
+                else:
+                    shown = value if isinstance(value, str) else json.dumps(value)
+                click.echo(f"{key:<{width}}  {shown:<30}  {origin.get(key, 'default')}")
+    if problem:
+        raise SystemExit(2)
