@@ -18,6 +18,16 @@ import json_repair
 from pydantic import ValidationError
 
 from mochi.answer import AnswerComment, AnswerSummary, ModelAnswer
+from mochi.answer_clean import (
+    MAX_ASSESSMENT_CHARS,
+    MAX_MESSAGE_CHARS,
+    MAX_SUGGESTION_CHARS,
+    is_placeholder,
+    readable,
+    readable_items,
+    repetitive,
+    unterminated,
+)
 from mochi.compliance import parse_compliance
 from mochi.errors import ProviderResponseError
 from mochi.models import FindingType, Severity
@@ -59,16 +69,23 @@ _LINE_RANGE = re.compile(r"^\D{0,6}?(\d+)(?:\s*(?:-|–|—|:|\.\.|to)\s*L?(\d+)
 
 
 class ParsedAnswer(ModelAnswer):
-    """A ModelAnswer plus how many comments had to be dropped because they stayed invalid."""
+    """A ModelAnswer plus how many comments had to be dropped because they stayed invalid or
+    degenerate, and whether the answer was cut off (at the token limit: the caller reports it)."""
 
     dropped: int = 0
+    cut_off: bool = False
 
 
 # --------------------------------------------------------------------------- parsing
 
 
-def parse_answer(text: str) -> ParsedAnswer:
+def parse_answer(text: str, *, cut_off: bool = False) -> ParsedAnswer:
     """Extract and validate the review JSON from a model's answer text.
+
+    `cut_off` says the provider stopped the answer at its token limit (finish_reason "length",
+    done_reason "length"); an answer whose JSON stops mid-way is taken as cut off too. The result's
+    `cut_off` is then True, the comment that was being written when the answer stopped is dropped
+    (its suggestion could be half the code), and degenerate text is kept out as always.
 
     Raises ProviderResponseError when no usable review can be found (the pipeline then retries
     once with `repair_request`).
@@ -80,8 +97,13 @@ def parse_answer(text: str) -> ParsedAnswer:
         # the parsers recurse once per level: an answer nested that deep is no review, and is
         # treated like any unreadable answer (repaired once, then a provider failure), not a crash
         raise _not_review_json("it is nested too deeply", text[:2000]) from None
+    cut_off = cut_off or unterminated(text)
     comments: list[AnswerComment] = []
     dropped = 0
+    if cut_off and comments_raw and (summary_raw is None or _unfinished(comments_raw[-1])):
+        # the answer stopped inside its comments (the summary comes after them): the last one was
+        # still being written, and half a suggestion is wrong code
+        comments_raw, dropped = comments_raw[:-1], 1
     for item in comments_raw:
         comment = _comment(item)
         if comment is None:
@@ -89,12 +111,22 @@ def parse_answer(text: str) -> ParsedAnswer:
         else:
             comments.append(comment)
     summary = _summary(summary_raw)
-    if comments_raw and not comments and not (summary.overall_assessment or summary.key_concerns):
+    if comments_raw and not comments and not (summary.overall_assessment or summary.key_concerns or cut_off):
         raise _not_review_json(f"none of its {dropped} comments has a file and a message", text)
     if dropped:
         logger.warning("dropped %d invalid comment(s) from the model's answer", dropped)
-    return ParsedAnswer(comments=comments, summary=summary, dropped=dropped,
+    return ParsedAnswer(comments=comments, summary=summary, dropped=dropped, cut_off=cut_off,
                         ticket_compliance=parse_compliance(data))  # fmt: skip
+
+
+def _unfinished(item: Any) -> bool:
+    """Whether the last comment of a cut-off answer was still being written: it lacks the field
+    the schema puts last (the suggestion)."""
+    return not isinstance(item, dict) or _pick_key(item, "suggestion") is None
+
+
+def _pick_key(item: Mapping[str, Any], field: str) -> str | None:
+    return next((alias for alias in _FIELD_ALIASES[field] if alias in item), None)
 
 
 def repair_request(previous: str) -> str:
@@ -105,10 +137,13 @@ def repair_request(previous: str) -> str:
     return (
         "Your previous answer could not be read as the required review JSON.\n"
         f"It began with:\n<<<\n{excerpt}\n>>>\n\n"
-        "Reply again with ONLY one JSON object, no prose and no code fences, in exactly this shape:\n"
-        '{"comments": [{"file": "path/in/the/diff", "line": 42, "end_line": null, "type": "bug", '
-        '"severity": "high", "category": "security", "message": "...", "suggestion": null}], '
-        '"summary": {"overall_assessment": "...", "key_concerns": ["..."], "recommendations": ["..."]}}\n'
+        "Reply again with ONLY one JSON object, no prose and no code fences, in exactly this shape, "
+        "the <...> parts filled in:\n"
+        '{"comments": [{"file": <path from a ### header>, "line": <line number>, "end_line": '
+        '<last line number or null>, "type": <type>, "severity": <severity>, "category": <area or null>, '
+        '"message": <the problem and why>, "suggestion": <replacement code or null>}], '
+        '"summary": {"overall_assessment": <one to three sentences>, "key_concerns": [<problem>], '
+        '"recommendations": [<next step>]}}\n'
         '"type" is one of suggestion, question, bug, praise; "severity" is one of low, medium, high, '
         'critical; "line" is a single integer line number of the new file. Use "comments": [] when '
         "there is nothing to report."
@@ -189,19 +224,31 @@ def _pick(item: Mapping[str, Any], field: str) -> Any:
 
 
 def _comment(item: Any) -> AnswerComment | None:
-    if not isinstance(item, dict) or not _text(_pick(item, "file")):
+    """One comment, or None when it has no usable file or message (empty, a copied placeholder,
+    repetition or number soup). Praise is never above `low`: it is not a problem to fix."""
+    if not isinstance(item, dict):
+        return None
+    file = _text(_pick(item, "file"))
+    message = readable(_text(_pick(item, "message")), MAX_MESSAGE_CHARS)
+    if not file or is_placeholder(file) or not message:
         return None  # AnswerComment accepts an empty file name, but nothing can be anchored to it
     line, end_line = _line_range(_pick(item, "line"))
     explicit_end, _ = _line_range(_pick(item, "end_line"))
+    kind = _enum(_pick(item, "type"), _TYPE_SYNONYMS, FindingType.SUGGESTION)
+    severity = _enum(_pick(item, "severity"), _SEVERITY_SYNONYMS, Severity.LOW)
+    category = _text(_pick(item, "category"))
+    suggestion = _text(_pick(item, "suggestion"))
+    if is_placeholder(suggestion) or repetitive(suggestion) or len(suggestion) > MAX_SUGGESTION_CHARS:
+        suggestion = ""
     fields: dict[str, Any] = {
-        "file": _text(_pick(item, "file")),
+        "file": file,
         "line": line,
         "end_line": explicit_end if explicit_end is not None else end_line,
-        "type": _enum(_pick(item, "type"), _TYPE_SYNONYMS, FindingType.SUGGESTION),
-        "severity": _enum(_pick(item, "severity"), _SEVERITY_SYNONYMS, Severity.LOW),
-        "category": _text(_pick(item, "category")) or None,
-        "message": _text(_pick(item, "message")),
-        "suggestion": _text(_pick(item, "suggestion")) or None,
+        "type": kind,
+        "severity": Severity.LOW if kind is FindingType.PRAISE else severity,
+        "category": category[:40] if category and not is_placeholder(category) else None,
+        "message": message,
+        "suggestion": suggestion or None,
     }
     try:
         return AnswerComment.model_validate(fields)
@@ -242,8 +289,10 @@ def _enum(value: Any, synonyms: Mapping[str, Any], default: Any) -> Any:
 
 
 def _summary(raw: Any) -> AnswerSummary:
+    """The summary, with degenerate text left out, items de-duplicated and everything capped
+    (mochi.answer_clean): a summary is shown as it is, so nothing in it may mislead."""
     if isinstance(raw, str):
-        return AnswerSummary(overall_assessment=raw.strip())
+        return AnswerSummary(overall_assessment=readable(raw, MAX_ASSESSMENT_CHARS))
     if not isinstance(raw, dict):
         return AnswerSummary()
 
@@ -251,16 +300,16 @@ def _summary(raw: Any) -> AnswerSummary:
         for key in keys:
             value = raw.get(key)
             if isinstance(value, list):
-                return [t for t in (_text(v) for v in value) if t]
+                return readable_items(_text(v) for v in value)
             if isinstance(value, str) and value.strip():
-                return [value.strip()]
+                return readable_items([value])
         return []
 
     assessment = next(
         (_text(raw[k]) for k in ("overall_assessment", "assessment", "overview") if raw.get(k)), ""
     )
     return AnswerSummary(
-        overall_assessment=assessment,
+        overall_assessment=readable(assessment, MAX_ASSESSMENT_CHARS),
         key_concerns=items("key_concerns", "concerns", "keyConcerns"),
         recommendations=items("recommendations", "suggestions"),
     )

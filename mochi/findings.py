@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from mochi.answer import ModelAnswer
 from mochi.answer_parse import ParsedAnswer, parse_answer, repair_request
 from mochi.compliance import verdicts
-from mochi.models import Anchor, Diff, FileDiff, Finding, FindingType, Severity, Summary
+from mochi.models import Anchor, ChangeKind, Diff, FileDiff, Finding, FindingType, Severity, Summary
 
 __all__ = [
     "ParsedAnswer",
@@ -90,8 +90,10 @@ def anchor(finding: Finding, diff: Diff) -> Finding:
     """Place a finding: INLINE on a diff line of its file, FILE elsewhere in a changed file.
 
     A finding whose path is not in the diff comes back unchanged with Anchor.SUMMARY; `finalize`
-    drops those. end_line is kept only when it is >= line, and for INLINE findings it is clamped
-    to the hunk that holds `line` (a review comment cannot span hunks).
+    drops those. A model's finding on no line of the diff, or any finding past the end of a new
+    file, is FILE level with `line` None: never a location that does not exist. end_line is kept
+    only when it is >= line, and for INLINE findings it is clamped to the hunk that holds `line`
+    (a review comment cannot span hunks).
     """
     path = normalize_path(finding.path, diff)
     file = diff.file(path) if path else None
@@ -104,6 +106,11 @@ def anchor(finding: Finding, diff: Diff) -> Finding:
                                           "anchored": Anchor.FILE})  # fmt: skip
     hunk_lines = _hunk_numbers(file, line, left=finding.side == "LEFT")
     if hunk_lines is None:
+        if _from_model(finding) or _past_end(file, line):
+            # the model is shown the diff's lines only: a line it cites elsewhere is invented
+            # (`"line": 42` copied into a 3-line file), so no location is better than a wrong one
+            logger.info("%s:%d is on no line of the diff: reported at file level", file.path, line)
+            line = end = None
         return finding.model_copy(update={"path": file.path, "line": line, "end_line": end,
                                           "anchored": Anchor.FILE})  # fmt: skip
     if end is not None:
@@ -111,6 +118,18 @@ def anchor(finding: Finding, diff: Diff) -> Finding:
         end = end if end > line else None
     return finding.model_copy(update={"path": file.path, "line": line, "end_line": end,
                                       "anchored": Anchor.INLINE})  # fmt: skip
+
+
+def _from_model(finding: Finding) -> bool:
+    return finding.rule_id is None and finding.source.startswith("llm")
+
+
+def _past_end(file: FileDiff, line: int) -> bool:
+    """Whether `line` is past the end of the file, as far as the diff tells (a new file's diff
+    holds all of it)."""
+    if file.change is not ChangeKind.ADDED:
+        return False
+    return line > max((ln.new_no or 0 for h in file.hunks for ln in h.lines), default=0)
 
 
 def _hunk_numbers(file: FileDiff, line: int, *, left: bool) -> list[int] | None:

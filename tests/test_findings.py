@@ -187,14 +187,14 @@ def test_answer_wrapped_in_an_outer_object() -> None:
     ],
 )
 def test_line_numbers_in_other_shapes(line: object, expected: tuple[int | None, int | None]) -> None:
-    answer = parse_answer(json.dumps({"comments": [{"file": "a.py", "line": line, "message": "m"}]}))
+    answer = parse_answer(json.dumps({"comments": [{"file": "a.py", "line": line, "message": "Check it."}]}))
     (c,) = answer.comments
     assert (c.line, c.end_line) == expected
 
 
 def test_explicit_end_line_wins_over_a_range() -> None:
     answer = parse_answer(
-        json.dumps({"comments": [{"file": "a", "line": "4-5", "end_line": "9", "message": "m"}]})
+        json.dumps({"comments": [{"file": "a", "line": "4-5", "end_line": "9", "message": "Check it."}]})
     )
     assert (answer.comments[0].line, answer.comments[0].end_line) == (4, 9)
 
@@ -212,7 +212,7 @@ def test_explicit_end_line_wins_over_a_range() -> None:
     ],
 )
 def test_severity_synonyms(severity: str, expected: Severity) -> None:
-    answer = parse_answer(json.dumps({"comments": [{"file": "a", "message": "m", "severity": severity}]}))
+    answer = parse_answer(json.dumps({"comments": [{"file": "a", "message": "Fix.", "severity": severity}]}))
     assert answer.comments[0].severity is expected
 
 
@@ -228,7 +228,7 @@ def test_severity_synonyms(severity: str, expected: Severity) -> None:
     ],
 )
 def test_type_synonyms_and_unknown_types(kind: str, expected: FindingType) -> None:
-    answer = parse_answer(json.dumps({"comments": [{"file": "a", "message": "m", "type": kind}]}))
+    answer = parse_answer(json.dumps({"comments": [{"file": "a", "message": "Check it.", "type": kind}]}))
     assert answer.comments[0].type is expected
 
 
@@ -315,9 +315,30 @@ def test_context_line_is_inline() -> None:
     assert anchor(F(line=40), make_diff()).anchored is Anchor.INLINE
 
 
-def test_line_outside_the_hunks_is_file_level() -> None:
-    a = anchor(F(line=25, end_line=27), make_diff())
+def test_a_models_line_outside_the_hunks_is_file_level_without_a_line() -> None:
+    """The model is shown the diff's lines only: line 25 of App.java is one it never saw, so it is
+    reported on the file, not at a location it may have invented (issue 13)."""
+    a = anchor(F(line=25, end_line=27, source="llm:ollama/qwen"), make_diff())
+    assert (a.anchored, a.line, a.end_line) == (Anchor.FILE, None, None)
+
+
+def test_a_builtin_finding_outside_the_hunks_keeps_its_line() -> None:
+    """A built-in rule read the file: its line outside the hunks is a real place."""
+    a = anchor(F(line=25, end_line=27, source="builtin", rule_id="java.x"), make_diff())
     assert (a.anchored, a.line, a.end_line) == (Anchor.FILE, 25, 27)
+
+
+def test_a_copied_example_line_past_the_end_of_a_new_file_has_no_line() -> None:
+    """SmolLM2 copied `"line": 42, "end_line": 44` from the prompt into a 3-line file (issue 13)."""
+    new = FileDiff(path="web/New.tsx", change=ChangeKind.ADDED, hunks=(
+        Hunk(old_start=0, old_len=0, new_start=1, new_len=3,
+             lines=(_add(1, "a"), _add(2, "b"), _add(3, "c"))),))  # fmt: skip
+    diff = Diff(files=(new,))
+    for source, rule_id in (("llm:openai/smollm2", None), ("builtin", "ts.x")):
+        raw = F(path="web/New.tsx", line=42, end_line=44, source=source, rule_id=rule_id)
+        found, dropped = finalize([raw], diff)
+        assert dropped == 0
+        assert [(f.anchored, f.line, f.end_line) for f in found] == [(Anchor.FILE, None, None)]
 
 
 def test_no_line_is_file_level() -> None:
@@ -519,10 +540,10 @@ def test_the_models_finding_next_to_the_builtin_one_on_one_statement_is_one_find
           source="llm:ollama/qwen"),
         F(line=13, category="security", severity="critical", message="User input reaches SQL unescaped",
           source="builtin", rule_id="java.sql-concatenation"),
-        F(line=30, category="security", severity="high", message="Another problem far away", source="llm:x"),
+        F(line=41, category="security", severity="high", message="Another problem far away", source="llm:x"),
     ]  # fmt: skip
     findings, _ = finalize(raw, make_diff())
     near = [f for f in findings if f.line in (12, 13)]
     assert len(near) == 1 and near[0].line == 13 and near[0].rule_id == "java.sql-concatenation"
     assert near[0].source == "builtin+llm:ollama/qwen"
-    assert any(f.line == 30 for f in findings)
+    assert any(f.line == 41 for f in findings)
