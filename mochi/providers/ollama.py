@@ -165,6 +165,11 @@ class OllamaProvider:
             else timing.tokens_per_s,
         )
 
+    @property
+    def base_url(self) -> str:
+        """Where the model is served (mochi.budget: a local server answers one request at a time)."""
+        return self._host
+
     def context_length(self) -> int | None:
         """The model's context window as the prompt budget sees it: num_ctx when set, else /api/show."""
         trained = self._model_context_length()

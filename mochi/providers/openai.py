@@ -35,6 +35,7 @@ from mochi.providers.base import (
     scrub,
     status_error,
 )
+from mochi.providers.server_info import ServerInfo, is_openai
 from mochi.providers.stream import Progress, StreamWatch
 
 logger = logging.getLogger(__name__)
@@ -76,6 +77,7 @@ class OpenAIProvider:
         self._stream = stream
         self._progress = progress
         self._heartbeat_s = heartbeat_s
+        self._info: ServerInfo | None = None
         self._label, self._key_env = _SERVICES.get(name, (name, "OPENAI_API_KEY"))
 
     def complete(self, prompt: Prompt, *, schema: dict[str, Any]) -> Completion:
@@ -191,6 +193,25 @@ class OpenAIProvider:
     @property
     def _where(self) -> str:
         return str(self._client.base_url).rstrip("/")
+
+    @property
+    def base_url(self) -> str:
+        """Where the model is served (mochi.budget: a local server answers one request at a time)."""
+        return self._where
+
+    def server_info(self) -> ServerInfo | None:
+        """The server's own view of the model (window, token count): self-hosted servers only."""
+        if self.name != "openai" or is_openai(self._where):
+            return None
+        if self._info is None:
+            key = self._client.api_key
+            self._info = ServerInfo(self._where, self.model, api_key=key if key != "unused" else None)
+        return self._info
+
+    def context_length(self) -> int | None:
+        """The window a self-hosted server reports (llama.cpp, vLLM, LM Studio...), else None."""
+        info = self.server_info()
+        return info.window()[0] if info is not None else None
 
     def _translate(self, exc: openai.OpenAIError | httpx.HTTPError) -> ProviderError:
         """Map the SDK's exceptions; the server's own message is kept, any key in it removed."""
