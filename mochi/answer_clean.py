@@ -46,9 +46,15 @@ def readable(text: str, limit: int, *, min_words: int = 1) -> str:
     text = text.strip()
     if not text or is_placeholder(text):
         return ""
-    run = _RUN.search(text[: limit * 2])
-    if run is not None and (_repeats_words(run) or len(run.group(0)) >= 12):
-        text = _last_sentence(text[: run.start() + len(run.group(1))]) or ""
+    text = text[: limit * 2]
+    for run in _RUN.finditer(text):
+        # a model stuck in a loop repeats until the token limit: the run ends the text, or fills
+        # much of it; `a[0][0][0][0]` inside a sentence is code, not a loop
+        if (_repeats_words(run) or len(run.group(0)) >= 12) and (
+            run.end() >= len(text.rstrip(" ,.;:-")) - 2 or len(run.group(0)) * 3 >= len(text)
+        ):
+            text = _last_sentence(text[: run.start() + len(run.group(1))]) or ""
+            break
     if len(text) > limit:
         text = _cut(text, limit)
     return text if _is_language(text) and len(_WORD.findall(text)) >= min_words else ""

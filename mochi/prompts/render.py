@@ -220,7 +220,11 @@ class PromptRenderer:
         *,
         frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
     ) -> Prompt:
-        """One prompt reviewing `files`.
+        """One prompt reviewing `files`, of any mix of languages and frameworks.
+
+        Each language and framework present among `files` gets its guidelines once, and none that is
+        absent (the demo change, Java/Spring, TSX/React, Rust/Actix-web and a properties file, is one
+        prompt of ~3,300 tokens: tests/prompts/test_one_prompt.py).
 
         `frameworks_for(path)` names the frameworks whose guidance applies to that file (see
         `FrameworkDetection.for_file`); without it, `context.frameworks` that apply to the file's
