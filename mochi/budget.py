@@ -334,6 +334,8 @@ def for_settings(settings: Any, provider: object) -> tuple[Budget, int]:
     info = getattr(inner, "server_info", None)
     server = info() if callable(info) else None
     server_count = getattr(server, "count", None)
+    if server_count is not None and server_count("fn main() {}") is None:
+        server_count = None  # no /tokenize on this server
     openai_model = is_openai_model(name, model)
     safety = SAFETY if openai_model else SAFETY_SERVER if server_count is not None else SAFETY_ESTIMATE
     limit = max(512, int((window - reserve) * (1 - safety)))

@@ -189,3 +189,12 @@ def test_a_server_that_is_not_ollama_is_named(prompt: Prompt, schema: dict[str, 
         with pytest.raises(ProviderUnreachableError) as info:
             make(fake.url).complete(prompt, schema=schema)
     assert "is OLLAMA_HOST an Ollama server?" in str(info.value)
+
+
+def test_pull_progress_shows_sizes_and_percentages(prompt: Prompt, schema: dict[str, Any]) -> None:
+    lines: list[str] = []
+    with FakeOllama.start(models={}) as fake:
+        make(fake.url, pull=True, progress=lines.append).complete(prompt, schema=schema)
+    assert "pulling qwen2.5-coder:7b: 0 B of 4.7 GB (0%)" in lines
+    assert "pulling qwen2.5-coder:7b: 4.7 GB of 4.7 GB (100%)" in lines
+    assert lines[-1] == "ollama pull qwen2.5-coder:7b: success"
