@@ -168,6 +168,8 @@ def run(
     suppress: bool = True,
     known_rule: Callable[[str], bool] = lambda _rid: True,
     cache: KeyedCache | None = None,
+    replay: LLMResult | None = None,
+    on_llm: Callable[[LLMResult], None] | None = None,
 ) -> Outcome:
     """Review `target` and hand the Review to each publisher; see the module docstring.
 
@@ -178,6 +180,8 @@ def run(
     comments name (mochi.suppress); `known_rule` tells a comment naming no rule from one that does.
     `cache` (mochi.cache) answers the prompts asked before without a model call. A chunk that
     fails is a notice; `Outcome.provider_error` is set only when no chunk was answered.
+    `replay` is the model's pass of an earlier, completed review of the same change (mochi.llm_replay):
+    used instead of asking the model. `on_llm` sees the pass before anything is published.
     """
     started = time.monotonic()
     diff = diff_source(target)
@@ -201,14 +205,19 @@ def run(
         ctx = context(diff)
         notices += ctx.warnings
         budget = budget or build_budget(provider)
-        llm = _llm_pass(
-            provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency, cache
-        )
+        if replay is not None:
+            llm = replay
+        else:
+            llm = _llm_pass(
+                provider, diff, ctx, target, renderer, frameworks_for, progress, budget, concurrency, cache
+            )
         notices += llm.notices
         if scrub is not None:
             # the model may echo a secret it saw (a description, a ticket): never post it back
             llm.findings = [_scrubbed(f, scrub) for f in llm.findings]
             llm.summaries = [_scrubbed_summary(s, scrub) for s in llm.summaries]
+        if on_llm is not None:
+            on_llm(llm)  # scrubbed: what it keeps may be posted
         raw += llm.findings
     found, dropped = findings_mod.finalize(
         raw, checked.model_copy(update={"files": diff.files + diff.binaries})
@@ -225,7 +234,7 @@ def run(
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))
-    if provider is not None and llm.cached and not used:
+    if provider is not None and llm.answered and not used:
         used = (f"{provider.name}/{provider.model}",)  # every answer came from the cache
     if provider is not None and used and used[0] != f"{provider.name}/{provider.model}":
         notices.append(f"{provider.name}/{provider.model} failed; the review used {', '.join(used)}")

@@ -277,13 +277,16 @@ def review_selected(
     repository: str = "",
     inline_only: bool = False,
     publishers: Sequence[pipeline.Publisher] = (),
+    replay: Any = None,
+    on_llm: Callable[[Any], None] | None = None,
 ) -> pipeline.Outcome:
     """The review of a pull or merge request whose diff is already selected (mochi.platforms.hosted).
 
     The same composition as a local review: Jira tickets from the branch, title, description and
     commit messages, the model's own budget and concurrency, stored templates, redaction, and the
     record when one is configured. `feedback` (earlier comments on the change) joins the
-    repository's instructions so the model does not repeat or reopen them.
+    repository's instructions so the model does not repeat or reopen them. `replay` and
+    `on_llm`: see pipeline.run.
     """
     target = redact_target(target)  # the PR's title and description are written by others
     builder = ContextBuilder(
@@ -325,6 +328,8 @@ def review_selected(
             cache=_answer_cache(settings),
             inline_only=inline_only,
             publishers=publishers,
+            replay=replay,
+            on_llm=on_llm,
         )
     except BaseException as exc:
         if recorder is not None:

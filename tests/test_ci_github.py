@@ -182,15 +182,29 @@ def test_pull_request_review_lands_once_and_a_rerun_posts_nothing_new(
         assert out["check_run_url"] == run["html_url"]
         assert json.loads(Path(out["json_path"]).read_text())["findings"][0]["path"] == PATH
         assert "`b` may be zero" in (tmp_path / "out" / "summary.md").read_text()
-        # the PR's title, labels and the model's earlier comments reach the prompt on the re-run
-        ollama.enqueue_chat(findings)
+        # a re-run on the same head: the review completed, so the model is not asked again
         second = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace)
+        calls_after_rerun = len(ollama.requests_to("/api/chat"))
+        rerun_json = json.loads(Path(outputs(tmp_path)["json_path"]).read_text())
+        summary_after_rerun = gh.issue_comments[0]["body"]
+        # --no-cache asks again; the PR's labels and the model's earlier comments reach the prompt
+        ollama.enqueue_chat(findings)
+        third = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace, "--no-cache")
         prompt = ollama.requests_to("/api/chat")[-1].body["messages"][-1]["content"]
-    assert second.returncode == 1, second.stderr
+    assert second.returncode == 1, second.stderr  # the same verdict as the review it repeats
+    assert calls_after_rerun == 1  # 0 model calls on the re-run
+    assert "reusing the model's answers (no model call)" in second.stderr
+    assert rerun_json["stats"]["llm_calls"] == 0
+    messages = sorted(f["message"] for f in rerun_json["findings"])
+    assert messages == ["`b` may be zero.", "f1 returns a constant."]
+    assert "`b` may be zero" in summary_after_rerun
+    assert third.returncode == 1, third.stderr
+    assert len(ollama.requests_to("/api/chat")) == 2
     assert len(gh.reviews) == 1 and len(gh.review_comments) == 1  # nothing new posted
     assert len(gh.issue_comments) == 1  # the summary was edited in place
     assert "Labels: bug" in prompt and "`b` may be zero" in prompt
-    assert "ghs_secret_token_value" not in first.stdout + first.stderr + second.stdout + second.stderr
+    logs = first.stdout + first.stderr + second.stdout + second.stderr + third.stdout + third.stderr
+    assert "ghs_secret_token_value" not in logs
 
 
 @pytest.mark.slow
@@ -475,7 +489,8 @@ def test_a_resolved_thread_is_marked_resolved_in_the_next_prompt(tmp_path: Path,
         assert first.returncode == 1, first.stderr
         gh.resolved.add(gh.review_comments[0]["id"])  # a reviewer resolves mochi's thread
         ollama.enqueue_chat(answer())
-        second = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace)
+        # the same head: --no-cache, or the completed review's answers would be reused unasked
+        second = run_ci(tmp_path, gh, ollama, "pull_request", pr_event(tmp_path, pr), workspace, "--no-cache")
         prompt = ollama.requests_to("/api/chat")[-1].body["messages"][-1]["content"]
     assert second.returncode in (0, 1), second.stderr
     assert gh.violations == []

@@ -23,6 +23,9 @@ from mochi.diff.git import Git
 from mochi.diff.select import attributes_for, select_files
 from mochi.diff.sources import RawDiff
 from mochi.errors import HostAPIError, MochiError, PublishError
+from mochi.llm_pass import LLMResult
+from mochi.llm_replay import decode as decode_answers
+from mochi.llm_replay import encode as encode_answers
 from mochi.models import Diff, FileDiff, Review, ReviewTarget
 from mochi.settings import Settings
 
@@ -46,6 +49,7 @@ class ChangeState:
     feedback: str = ""  # earlier comments on the change, as a prompt section
     posted: frozenset[str] = frozenset()  # fingerprints mochi already posted on it
     last_reviewed: str | None = None  # the head the last review described (for incremental reviews)
+    answers: str | None = None  # the model's answers of that review (mochi.llm_replay), when complete
     native: Any = None  # the host's own state (PullRequestState, MRState), for its publisher
 
 
@@ -78,6 +82,9 @@ class PublishReport:
     files: dict[str, Path] = field(default_factory=dict)  # json, codequality, junit, ...
     posted: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # fingerprint -> (id, url)
     notes: list[str] = field(default_factory=list)  # one line each for the log
+    # the model's answers of this run, packed (mochi.llm_replay): the summary keeps them so that a
+    # re-run on the same head asks the model nothing; None when the pass was not complete
+    llm_record: str | None = None
 
     def attempt(self, what: str, action: Callable[[], None]) -> bool:
         """Run `action`; a failure to post or write is recorded, not raised. True when it worked."""
@@ -282,6 +289,11 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
         target = state.target.model_copy(update={"base_sha": plan.range_base or state.target.base_sha})
         diff = select(plan.review_raw, settings, deps.git)
         readers = change.readers(state)
+        replay = _replay(state, settings, full_review=full_review, progress=deps.progress)
+
+        def keep(llm: LLMResult) -> None:
+            report.llm_record = encode_answers(llm)
+
         deps.log.section("Sonar-Mochi: review")
         outcome = review_selected(
             target,
@@ -300,6 +312,8 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
             # earlier commits were reviewed already: keep what is on the new commits' lines
             inline_only=plan.incremental,
             publishers=[publish],
+            replay=replay,
+            on_llm=keep,
         )
     except MochiError as exc:
         poster.abort(str(exc))
@@ -319,6 +333,22 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
     for finish in deps.finishers:
         finish(result, settings)
     return result
+
+
+def _replay(
+    state: ChangeState, settings: Settings, *, full_review: bool, progress: Callable[[str], None]
+) -> LLMResult | None:
+    """The model's answers of the completed review of this very head, or None (ask the model)."""
+    if full_review or not settings.cache or not state.answers or state.last_reviewed != state.head_sha:
+        return None
+    llm = decode_answers(state.answers)
+    if llm is not None:
+        progress(f"{state.head_sha[:7]} was reviewed already: reusing the model's answers (no model call)")
+        llm.notices.append(
+            f"the model's answers are those of the completed review of {state.head_sha[:7]} (no model "
+            "call); a full review (`/mochi full-review`) or --no-cache asks the model again"
+        )
+    return llm
 
 
 def fails(review: Review, settings: Settings) -> bool:

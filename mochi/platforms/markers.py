@@ -32,6 +32,20 @@ def summary_marker(head_sha: str | None) -> str:
     return f"<!-- mochi:summary head={head_sha} -->" if head_sha else "<!-- mochi:summary -->"
 
 
+_ANSWERS = re.compile(r"(?<!\\)<!-- mochi:answers=([A-Za-z0-9+/=]{1,100000}) -->")
+
+
+def answers_marker(packed: str) -> str:
+    """The marker keeping the model's answers of a completed review (mochi.llm_replay.encode)."""
+    return f"<!-- mochi:answers={packed} -->"
+
+
+def answers_in(text: str) -> str | None:
+    """The packed answers kept in `text`, or None."""
+    match = _ANSWERS.search(text or "")
+    return match.group(1) if match else None
+
+
 def is_summary(text: str) -> bool:
     """True when `text` is (or contains) mochi's summary marker."""
     return _SUMMARY.search(text or "") is not None

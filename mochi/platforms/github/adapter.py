@@ -154,6 +154,7 @@ class GitHubPullRequest:
             feedback=gh_state.feedback_section(native.comments),
             posted=native.posted,
             last_reviewed=native.last_reviewed_sha,
+            answers=native.answers,
             native=native,
         )
 
@@ -367,7 +368,9 @@ class PullRequestPublisher(CheckPublisher):
         # the head the next push is reviewed from moves on only when these commits were really
         # reviewed: the model ran (or none was asked for) and every finding was posted
         head = pull.head_sha if complete and review.llm_error is None else self.state.last_reviewed
-        body = summary_body(review, head_sha=head, scope=f"Sonar-Mochi reviewed {self.plan.scope}.")
+        answers = self.report.llm_record if head == pull.head_sha else None
+        scope = f"Sonar-Mochi reviewed {self.plan.scope}."
+        body = summary_body(review, head_sha=head, scope=scope, answers=answers)
         if ctx.dry_run:
             action = "update" if native.summary_comment_id else "create"
             ctx.stdout.write(f"----- would {action} the summary comment -----\n{body}")

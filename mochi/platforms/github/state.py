@@ -23,7 +23,7 @@ from typing import Any
 
 from mochi.errors import GitHubAPIError
 from mochi.platforms.github.client import GitHubClient
-from mochi.platforms.markers import fingerprints_in, is_summary, summary_head
+from mochi.platforms.markers import answers_in, fingerprints_in, is_summary, summary_head
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,7 @@ class PullRequestState:
     summary_comment_id: int | None = None
     summary_url: str | None = None
     last_reviewed_sha: str | None = None
+    answers: str | None = None  # the model's answers of the review at last_reviewed_sha (packed)
 
 
 ACTIONS_BOT = "github-actions[bot]"
@@ -111,18 +112,20 @@ def load_pr_state(client: GitHubClient, repo: str, number: int, me: Identity) ->
     for r in client.paginate(f"/repos/{repo}/pulls/{number}/reviews"):
         if me.owns(r.get("user")):
             posted |= fingerprints_in(str(r.get("body") or ""))
-    summary_id = summary_url = last_sha = None
+    summary_id = summary_url = last_sha = answers = None
     for c in client.paginate(f"/repos/{repo}/issues/{number}/comments"):
         body = str(c.get("body") or "")
         if me.owns(c.get("user")) and is_summary(body):
             # the newest wins if an interrupted run ever left two
             summary_id, summary_url, last_sha = int(c["id"]), c.get("html_url"), summary_head(body)
+            answers = answers_in(body)
     return PullRequestState(
         comments=tuple(comments),
         posted=frozenset(posted),
         summary_comment_id=summary_id,
         summary_url=summary_url,
         last_reviewed_sha=last_sha,
+        answers=answers,
     )
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from mochi.errors import GitHubAPIError
 from mochi.models import Review
 from mochi.platforms.github.client import GitHubClient
-from mochi.platforms.markers import summary_marker
+from mochi.platforms.markers import answers_marker, summary_marker
 from mochi.publish.markdown import render_markdown
 
 BODY_LIMIT = 65_000
@@ -25,13 +25,16 @@ class PostedSummary:
     created: bool
 
 
-def summary_body(review: Review, *, head_sha: str | None, scope: str = "") -> str:
-    """The comment's Markdown, marker first; `scope` says what this run looked at."""
+def summary_body(review: Review, *, head_sha: str | None, scope: str = "", answers: str | None = None) -> str:
+    """The comment's Markdown, marker first; `scope` says what this run looked at. `answers`
+    (mochi.llm_replay) keeps the model's answers for a re-run on the same head, when they fit."""
     report = render_markdown(review)
     parts = [summary_marker(head_sha), report.rstrip("\n")]
     if scope:
         parts.insert(1, f"<sub>{scope}</sub>\n")
     body = "\n".join(parts) + "\n"
+    if answers and len(body) + len(answers) + 40 <= BODY_LIMIT:
+        body += answers_marker(answers) + "\n"
     if len(body) > BODY_LIMIT:
         body = body[: BODY_LIMIT - 80] + "\n\n… (cut: the full report is in the job summary)\n"
     return body
