@@ -9,12 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from mochi.answer import ModelAnswer
 from mochi.answer_parse import ParsedAnswer, parse_answer, repair_request
 from mochi.compliance import verdicts
-from mochi.models import Anchor, ChangeKind, Diff, FileDiff, Finding, FindingType, Severity, Summary
+from mochi.models import Anchor, ChangeKind, Diff, FileDiff, Finding, FindingType, LineKind, Severity, Summary
 
 __all__ = [
     "ParsedAnswer",
@@ -86,14 +86,17 @@ def normalize_path(path: str, diff: Diff) -> str | None:
     return None
 
 
-def anchor(finding: Finding, diff: Diff) -> Finding:
+def anchor(
+    finding: Finding, diff: Diff, *, file_length: Callable[[str], int | None] | None = None
+) -> Finding:
     """Place a finding: INLINE on a diff line of its file, FILE elsewhere in a changed file.
 
     A finding whose path is not in the diff comes back unchanged with Anchor.SUMMARY; `finalize`
-    drops those. A model's finding on no line of the diff, or any finding past the end of a new
-    file, is FILE level with `line` None: never a location that does not exist. end_line is kept
-    only when it is >= line, and for INLINE findings it is clamped to the hunk that holds `line`
-    (a review comment cannot span hunks).
+    drops those. A finding past the end of its file (`file_length(path)`, the new file's number of
+    lines, when the caller knows it; else what the diff tells, see `_past_end`) is FILE level with
+    `line` None: never a location that does not exist. end_line is kept only when it is >= line,
+    and for INLINE findings it is clamped to the hunk that holds `line` (a review comment cannot
+    span hunks).
     """
     path = normalize_path(finding.path, diff)
     file = diff.file(path) if path else None
@@ -106,10 +109,11 @@ def anchor(finding: Finding, diff: Diff) -> Finding:
                                           "anchored": Anchor.FILE})  # fmt: skip
     hunk_lines = _hunk_numbers(file, line, left=finding.side == "LEFT")
     if hunk_lines is None:
-        if _from_model(finding) or _past_end(file, line):
-            # the model is shown the diff's lines only: a line it cites elsewhere is invented
-            # (`"line": 42` copied into a 3-line file), so no location is better than a wrong one
-            logger.info("%s:%d is on no line of the diff: reported at file level", file.path, line)
+        length = file_length(file.path) if file_length is not None else None
+        if finding.side == "RIGHT" and _past_end(file, line, length):
+            # `"line": 42` copied from an example into a 3-line file: no location is better than
+            # one that does not exist
+            logger.info("%s:%d is past the end of the file: reported at file level", file.path, line)
             line = end = None
         return finding.model_copy(update={"path": file.path, "line": line, "end_line": end,
                                           "anchored": Anchor.FILE})  # fmt: skip
@@ -120,16 +124,22 @@ def anchor(finding: Finding, diff: Diff) -> Finding:
                                       "anchored": Anchor.INLINE})  # fmt: skip
 
 
-def _from_model(finding: Finding) -> bool:
-    return finding.rule_id is None and finding.source.startswith("llm")
-
-
-def _past_end(file: FileDiff, line: int) -> bool:
-    """Whether `line` is past the end of the file, as far as the diff tells (a new file's diff
-    holds all of it)."""
-    if file.change is not ChangeKind.ADDED:
+def _past_end(file: FileDiff, line: int, length: int | None) -> bool:
+    """Whether `line` is past the end of the new file: its `length` when the caller knows it, else
+    as far as the diff tells. It does when the file is new, when its last line is marked "No newline
+    at end of file", and when the last hunk ends with fewer context lines than git's default 3
+    (git stops there only at the end of the file; with -U0 this errs towards no location)."""
+    if length is not None:
+        return line > length
+    if not file.hunks or file.change is ChangeKind.DELETED:
         return False
-    return line > max((ln.new_no or 0 for h in file.hunks for ln in h.lines), default=0)
+    last = file.hunks[-1].lines
+    end = max((ln.new_no or 0 for ln in last), default=0)
+    if file.change is ChangeKind.ADDED or any(ln.no_newline_at_eof and ln.new_no for ln in last):
+        return line > end
+    changed = [i for i, ln in enumerate(last) if ln.kind is not LineKind.CONTEXT]
+    trailing = len(last) - 1 - changed[-1] if changed else len(last)
+    return trailing < 3 and line > end
 
 
 def _hunk_numbers(file: FileDiff, line: int, *, left: bool) -> list[int] | None:
@@ -169,16 +179,20 @@ def fingerprint(path: str, message: str, code_line: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def finalize(raw: Iterable[Finding], diff: Diff) -> tuple[list[Finding], int]:
+def finalize(
+    raw: Iterable[Finding], diff: Diff, *, file_length: Callable[[str], int | None] | None = None
+) -> tuple[list[Finding], int]:
     """Anchor, fingerprint, merge and sort findings; returns them and how many were dropped.
 
     Findings on paths outside the change are dropped. Findings on the same path, line and
-    category, or with the same fingerprint, are merged into one.
+    category, or with the same fingerprint, are merged into one. `file_length(path)` (the new
+    file's number of lines, None when unknown) lets a line past the end of a modified file lose
+    its line even where the diff does not show the end.
     """
     placed: list[Finding] = []
     dropped = 0
     for finding in raw:
-        anchored = anchor(finding, diff)
+        anchored = anchor(finding, diff, file_length=file_length)
         if anchored.anchored is Anchor.SUMMARY:
             dropped += 1
             logger.info("dropping a finding on %r: the path is not part of the change", finding.path)

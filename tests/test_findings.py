@@ -315,17 +315,27 @@ def test_context_line_is_inline() -> None:
     assert anchor(F(line=40), make_diff()).anchored is Anchor.INLINE
 
 
-def test_a_models_line_outside_the_hunks_is_file_level_without_a_line() -> None:
-    """The model is shown the diff's lines only: line 25 of App.java is one it never saw, so it is
-    reported on the file, not at a location it may have invented (issue 13)."""
-    a = anchor(F(line=25, end_line=27, source="llm:ollama/qwen"), make_diff())
+def test_line_outside_the_hunks_is_file_level() -> None:
+    a = anchor(F(line=25, end_line=27), make_diff())
+    assert (a.anchored, a.line, a.end_line) == (Anchor.FILE, 25, 27)
+
+
+def test_a_line_past_the_end_the_diff_shows_has_no_line() -> None:
+    """App.java's last hunk ends with one context line: git shows 3 unless the file ends, so line
+    42 is its last line and 43 does not exist."""
+    assert anchor(F(line=42), make_diff()).line == 42
+    a = anchor(F(line=43, end_line=44), make_diff())
     assert (a.anchored, a.line, a.end_line) == (Anchor.FILE, None, None)
 
 
-def test_a_builtin_finding_outside_the_hunks_keeps_its_line() -> None:
-    """A built-in rule read the file: its line outside the hunks is a real place."""
-    a = anchor(F(line=25, end_line=27, source="builtin", rule_id="java.x"), make_diff())
-    assert (a.anchored, a.line, a.end_line) == (Anchor.FILE, 25, 27)
+def test_a_line_past_the_known_length_of_a_modified_file_has_no_line() -> None:
+    lengths = {"src/App.java": 30}
+    kept = anchor(F(line=25), make_diff(), file_length=lengths.get)
+    gone = anchor(F(line=31), make_diff(), file_length=lengths.get)
+    assert (kept.anchored, kept.line) == (Anchor.FILE, 25)
+    assert (gone.anchored, gone.line) == (Anchor.FILE, None)
+    found, _ = finalize([F(path="./src/App.java", line=31)], make_diff(), file_length=lengths.get)
+    assert [(f.path, f.line) for f in found] == [("src/App.java", None)]
 
 
 def test_a_copied_example_line_past_the_end_of_a_new_file_has_no_line() -> None:
