@@ -132,6 +132,20 @@ def _merge_summaries(
     return Summary(overall_assessment="No issues found." if llm else "The built-in checks found no issues.")
 
 
+def _lengths(read_file: ReadFile) -> Callable[[str], int | None]:
+    """path -> how many lines the new file has (None when it cannot be read): a model's line past the
+    end of its file is no location (mochi.findings.anchor)."""
+    known: dict[str, int | None] = {}
+
+    def length(path: str) -> int | None:
+        if path not in known:
+            text = read_file(path)
+            known[path] = None if text is None else len(text.split("\n")) - (1 if text.endswith("\n") else 0)
+        return known[path]
+
+    return length
+
+
 def _scrubbed(f: Finding, scrub: Callable[[str], str]) -> Finding:
     suggestion = scrub(f.suggestion) if f.suggestion else f.suggestion
     return f.model_copy(update={"message": scrub(f.message), "suggestion": suggestion})
@@ -220,7 +234,7 @@ def run(
             on_llm(llm)  # scrubbed: what it keeps may be posted
         raw += llm.findings
     found, dropped = findings_mod.finalize(
-        raw, checked.model_copy(update={"files": diff.files + diff.binaries})
+        raw, checked.model_copy(update={"files": diff.files + diff.binaries}), file_length=_lengths(read_file)
     )
     if inline_only:
         found = [f for f in found if f.anchored is Anchor.INLINE or f.line is None]

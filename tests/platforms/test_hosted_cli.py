@@ -392,7 +392,7 @@ def test_gitlab_a_502_after_a_note_was_written_posts_it_once(scenario: Scenario)
                             "line": 5,
                             "type": "bug",
                             "severity": "high",
-                            "message": "a - b?",
+                            "message": "This subtracts b from a where the method name says it adds them.",
                         }
                     ],
                     "summary": {"overall_assessment": "ok", "key_concerns": [], "recommendations": []},
