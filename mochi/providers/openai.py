@@ -148,8 +148,12 @@ class OpenAIProvider:
 
     def _whole(self, request: dict[str, Any]) -> Completion:
         started = time.monotonic()
+        watch = StreamWatch(
+            f"{self.name}/{self.model}", self._progress, interval_s=self._heartbeat_s, streamed=False
+        )
         try:
-            response = self._client.chat.completions.create(**request)
+            with watch:
+                response = self._client.chat.completions.create(**request)
         except openai.OpenAIError as exc:
             raise self._translate(exc) from exc
         elapsed = time.monotonic() - started

@@ -54,8 +54,11 @@ class StreamWatch:
     Use as a context manager around the stream; call `token(n)` for each piece received.
     """
 
-    def __init__(self, what: str, progress: Progress | None, *, interval_s: float) -> None:
+    def __init__(
+        self, what: str, progress: Progress | None, *, interval_s: float, streamed: bool = True
+    ) -> None:
         self._what = current_label() or what
+        self._waiting = "waiting for the first token" if streamed else "waiting for the answer (not streamed)"
         self._progress = progress
         self._interval = interval_s
         self._started = time.monotonic()
@@ -100,6 +103,6 @@ class StreamWatch:
             if self._tokens:
                 line = f"{self._what}: {elapsed:.0f} s, {self._tokens:,} tokens so far"
             else:
-                line = f"{self._what}: {elapsed:.0f} s, waiting for the first token"
+                line = f"{self._what}: {elapsed:.0f} s, {self._waiting}"
             assert self._progress is not None
             self._progress(line)

@@ -151,3 +151,14 @@ def test_a_server_that_cannot_stream_is_asked_whole(prompt: Prompt, schema: dict
         streams = [r.body.get("stream", False) for r in fake.requests_to("/chat/completions")]
     assert first.text == second.text == EMPTY_REVIEW
     assert streams == [True, False, False]  # asked whole from then on
+
+
+@pytest.mark.slow
+def test_a_server_that_cannot_stream_still_shows_a_heartbeat(prompt: Prompt, schema: dict[str, Any]) -> None:
+    lines = Lines()
+    with served("openai", timeout=5, progress=lines, heartbeat_s=0.2) as (provider, fake):
+        assert isinstance(fake, FakeOpenAI)
+        fake.enqueue_error(400, "stream not supported", type="invalid_request_error")
+        fake.enqueue_chat(EMPTY_REVIEW, delay=0.7)
+        provider.complete(prompt, schema=schema)
+    assert lines and all("waiting for the answer (not streamed)" in line for line in lines)
