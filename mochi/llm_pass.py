@@ -38,6 +38,7 @@ from mochi.llm_merge import merge_compliance
 from mochi.llm_plan import PromptPlan, Renderer, cap_plan, fit_context, plan_prompts
 from mochi.models import Completion, FileDiff, Finding, Prompt, SkippedFile, Summary, Ticket
 from mochi.providers.base import Provider, ProviderTimeoutError
+from mochi.providers.stream import labelled
 
 __all__ = ["LLMResult", "PromptPlan", "Renderer", "ask", "cap_plan", "fit_context", "merge_compliance",
            "plan_prompts", "run_llm_pass"]  # fmt: skip
@@ -72,6 +73,11 @@ class Asked:
     cached: bool = False
 
 
+def _stopped(completion: Completion) -> bool:
+    """The provider says the answer stopped at the output limit (finish_reason / done_reason length)."""
+    return (completion.finish_reason or "").lower() in _CUT_REASONS
+
+
 def is_cut_off(completion: Completion, answer: ModelAnswer | None, reserve: int | None) -> bool:
     """True when the answer stopped at the output limit rather than where the model ended it.
 
@@ -79,8 +85,7 @@ def is_cut_off(completion: Completion, answer: ModelAnswer | None, reserve: int 
     parser's flag when it repaired an unterminated text (`cut_off`), an answer that used the
     whole output reserve.
     """
-    reason = getattr(completion, "finish_reason", None)
-    if isinstance(reason, str) and reason.lower() in _CUT_REASONS:
+    if _stopped(completion):
         return True
     if getattr(answer, "cut_off", False) is True:
         return True
@@ -109,7 +114,7 @@ def ask(
         completion = provider.complete(prompt, schema=schema)
         out.completions.append(completion)
         try:
-            answer: ModelAnswer = findings_mod.parse_answer(completion.text)
+            answer: ModelAnswer = findings_mod.parse_answer(completion.text, cut_off=_stopped(completion))
         except ProviderResponseError as first:
             logger.warning("the model's answer was not valid review JSON; asking once more")
             retry = prompt.model_copy(
@@ -118,7 +123,7 @@ def ask(
             completion = provider.complete(retry, schema=schema)
             out.completions.append(completion)
             try:
-                answer = findings_mod.parse_answer(completion.text)
+                answer = findings_mod.parse_answer(completion.text, cut_off=_stopped(completion))
             except ProviderResponseError:
                 out.error = first
                 return out
@@ -235,7 +240,8 @@ def run_llm_pass(
         where = f" [{i + 1}/{total}]" if total > 1 else ""
         with lock:
             progress(f"asking {provider.name}/{provider.model}{where} about {len(plan.files[i])} file(s)…")
-        chunk = _ask_chunk(provider, plan, i, schema, cache, reserve)
+        with labelled(f"chunk {i + 1}/{total}" if total > 1 else f"{provider.name}/{provider.model}"):
+            chunk = _ask_chunk(provider, plan, i, schema, cache, reserve)
         if chunk.error is not None and _fatal(chunk.error):
             stop.set()
         return chunk

@@ -169,7 +169,8 @@ def plan_prompts(
     def render(chunk: Sequence[FileDiff]) -> Prompt:
         return renderer.render(chunk, ctx, target, frameworks_for=frameworks_for)
 
-    plan = PromptPlan(context=ctx, notices=notes, render=render, cost=cost)
+    # what was assumed about the model (its window, its tokenizer) goes to the review's notices
+    plan = PromptPlan(context=ctx, notices=[*budget.notices, *notes], render=render, cost=cost)
     if not files:
         return plan
 

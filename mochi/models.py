@@ -268,6 +268,8 @@ class Completion(Frozen):
     # generation speed after it (None when the provider does not stream or nothing came)
     first_token_s: float | None = None
     tokens_per_s: float | None = None
+    # why the answer ended, as the server says ("stop"; "length": cut off at the output limit)
+    finish_reason: str | None = None
 
 
 # --------------------------------------------------------------------------- findings

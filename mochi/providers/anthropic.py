@@ -87,6 +87,7 @@ class AnthropicProvider:
             prompt_tokens=message.usage.input_tokens,
             completion_tokens=message.usage.output_tokens,
             duration_s=elapsed,
+            finish_reason=message.stop_reason,
         )
 
     def _translate(self, exc: anthropic.AnthropicError) -> ProviderError:

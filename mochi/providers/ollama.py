@@ -163,6 +163,7 @@ class OllamaProvider:
             tokens_per_s=(final.eval_count / (final.eval_duration / 1e9))
             if final.eval_count and final.eval_duration
             else timing.tokens_per_s,
+            finish_reason=final.done_reason,
         )
 
     @property

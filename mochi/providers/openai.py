@@ -191,6 +191,7 @@ class OpenAIProvider:
             prompt_tokens=usage.prompt_tokens if usage else 0,
             completion_tokens=usage.completion_tokens if usage else 0,
             duration_s=elapsed,
+            finish_reason=finish_reason,
             **timing,
         )
 
