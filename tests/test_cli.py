@@ -163,7 +163,9 @@ def test_fail_on_gives_exit_status_1(spring_change: GitRepo) -> None:
         proc = mochi("review", "--fail-on", "high", cwd=spring_change.path, env={"OLLAMA_HOST": ollama.url})
         assert proc.returncode == 1, proc.stderr
         ollama.enqueue_chat(review_answer("src/main/java/App.java", 9, "zero", severity="medium"))
-        proc = mochi("review", "--fail-on", "high", cwd=spring_change.path, env={"OLLAMA_HOST": ollama.url})
+        # the same change again: --no-cache, or the first answer would come from the answer cache
+        env = {"OLLAMA_HOST": ollama.url}
+        proc = mochi("review", "--fail-on", "high", "--no-cache", cwd=spring_change.path, env=env)
         assert proc.returncode == 0, proc.stderr
 
 
