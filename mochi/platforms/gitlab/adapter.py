@@ -143,6 +143,7 @@ class GitLabMergeRequestChange:
             head_sha=version.head_sha,
             posted=frozenset(native.fingerprints),
             last_reviewed=native.reviewed_head,
+            answers=native.answers,
             native=(native, version),
         )
 
@@ -214,6 +215,7 @@ class MergeRequestPublisher:
                 native,
                 drafts=ctx.settings.gitlab.draft_notes,
                 incremental_from=plan.range_base if plan.incremental else None,
+                answers=self.report.llm_record,
             )
             for fingerprint, note_id in posted.note_ids.items():
                 self.report.posted[fingerprint] = (note_id, None)

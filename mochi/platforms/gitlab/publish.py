@@ -28,6 +28,8 @@ from mochi.platforms.gitlab.diff import MRVersion, mr_path
 from mochi.platforms.gitlab.position import position_for
 from mochi.platforms.gitlab.summary import inline_body, summary_body
 from mochi.platforms.markers import (
+    answers_in,
+    answers_marker,
     fingerprint_marker,
     fingerprints_in,
     is_summary,
@@ -45,6 +47,7 @@ class MRState:
     fingerprints: set[str] = field(default_factory=set)  # posted discussions and pending drafts
     summary_note_id: int | None = None
     reviewed_head: str | None = None  # the head the summary note describes
+    answers: str | None = None  # the model's answers of the review at reviewed_head (mochi.llm_replay)
     draft_fingerprints: set[str] = field(default_factory=set)
 
 
@@ -84,6 +87,7 @@ class GitLabMergeRequest:
                 if state.summary_note_id is None and is_summary(body):
                     state.summary_note_id = int(note["id"])
                     state.reviewed_head = summary_head(body)
+                    state.answers = answers_in(body)
         if drafts:
             for draft in self.client.paginate(f"{self.path}/draft_notes"):
                 state.draft_fingerprints |= fingerprints_in(str(draft.get("note") or ""))
@@ -99,8 +103,10 @@ class GitLabMergeRequest:
         *,
         drafts: bool = False,
         incremental_from: str | None = None,
+        answers: str | None = None,
     ) -> PublishReport:
-        """Post the new inline findings, then create or edit the summary note."""
+        """Post the new inline findings, then create or edit the summary note; `answers` (the model's
+        answers of a complete pass, mochi.llm_replay) go in it for a re-run on the same head."""
         report = PublishReport()
         inline: list[tuple[Finding, dict[str, Any]]] = []
         for finding in review.findings:
@@ -137,6 +143,8 @@ class GitLabMergeRequest:
                 incremental_from=incremental_from,
             )
         )
+        if answers and review.llm_error is None:
+            body += "\n" + answers_marker(answers) + "\n"
         if state.summary_note_id is not None:
             self.client.put(f"{self.path}/notes/{state.summary_note_id}", {"body": body})
             report.summary_note_id = state.summary_note_id
