@@ -69,6 +69,18 @@ def _quiet_file(source: SourceFile) -> bool:
     return source.is_test or source.is_generated or source.is_catalogue
 
 
+_BUILT_ASSET_DIRS = frozenset({"static", "public", "dist", "build", "vendor", "assets", "wwwroot"})
+_ASSET_SUFFIXES = (".css", ".js", ".map", ".svg")
+
+
+def _built_asset(source: SourceFile) -> bool:
+    """A stylesheet or script under static/, public/, dist/...: usually compiled (Sass, a bundler) or a
+    copied library, committed on purpose; its size says nothing about the change's care."""
+    return source.name.lower().endswith(_ASSET_SUFFIXES) and bool(
+        _BUILT_ASSET_DIRS.intersection(p.lower() for p in source.parts[:-1])
+    )
+
+
 def _todo(source: SourceFile, _: Options) -> Iterator[Hit]:
     if _quiet_file(source):
         return
@@ -94,7 +106,7 @@ def _todo(source: SourceFile, _: Options) -> Iterator[Hit]:
 
 def _large_file(source: SourceFile, options: Options) -> Iterator[Hit]:
     count = len(source.added)
-    if count > options.large_file_lines and not _quiet_file(source):
+    if count > options.large_file_lines and not _quiet_file(source) and not _built_asset(source):
         yield Hit(
             None,
             message=f"This change adds {count} lines to one file (more than {options.large_file_lines}): "

@@ -39,22 +39,37 @@ def transactional_private_final(source: SourceFile, _: Options) -> Iterator[Hit]
         )
 
 
-def _transactional_methods(class_body: Node) -> dict[str, bool]:
-    """Name -> whether its @Transactional has arguments, for the @Transactional methods of a class."""
-    found: dict[str, bool] = {}
+def _arguments(annotation: Node | None) -> str:
+    """A @Transactional's arguments without spaces ('' for a bare @Transactional)."""
+    if annotation is None or annotation.type != "annotation":
+        return ""
+    return "".join(text(annotation.child_by_field_name("arguments")).split()).strip("()")
+
+
+def _transactional_methods(class_body: Node) -> dict[str, str]:
+    """Name -> its @Transactional's arguments, for the @Transactional methods of a class."""
+    found: dict[str, str] = {}
     for member in class_body.named_children:
         if member.type != "method_declaration":
             continue
         annotation = annotation_names(modifiers_of(member)).get("Transactional")
         if annotation is not None:
-            found[text(member.child_by_field_name("name"))] = annotation.type == "annotation"
+            found[text(member.child_by_field_name("name"))] = _arguments(annotation)
     return found
+
+
+def _settings_lost(callee: str, caller: str) -> bool:
+    """Whether the callee's own settings matter when it joins the caller's transaction: not when it
+    has none, the caller's, or only readOnly=true (a hint; the caller's transaction does the work)."""
+    if not callee or callee == caller:
+        return False
+    return callee.replace("readOnly=true", "").strip(",") != ""
 
 
 def self_invocation(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "Transactional" not in source.text:
         return
-    by_class: dict[int, dict[str, bool]] = {}
+    by_class: dict[int, dict[str, str]] = {}
     for m in source.matches(Q_INVOCATIONS):
         call, name = m["call"], m["name"]
         target = call.child_by_field_name("object")
@@ -77,11 +92,10 @@ def self_invocation(source: SourceFile, _: Options) -> Iterator[Hit]:
         )
         if caller is None or text(caller.child_by_field_name("name")) == callee:
             continue
-        caller_tx = "Transactional" in annotation_names(
-            modifiers_of(caller)
-        ) or "Transactional" in annotation_names(modifiers_of(class_body.parent))
-        if caller_tx and not by_class[class_body.id][callee]:
-            continue  # already in a transaction with the same (default) settings
+        own = annotation_names(modifiers_of(caller)).get("Transactional")
+        outer = own or annotation_names(modifiers_of(class_body.parent)).get("Transactional")
+        if outer is not None and not _settings_lost(by_class[class_body.id][callee], _arguments(outer)):
+            continue  # it runs in the caller's transaction, and its own settings would change nothing
         yield Hit(
             first_line(call),
             end_line=last_line(call),

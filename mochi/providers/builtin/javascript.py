@@ -100,8 +100,16 @@ def _eval(source: SourceFile, _: Options) -> Iterator[Hit]:
 # --------------------------------------------------------------------------- leftovers
 
 
+_MOCK = re.compile(r"(?i)(?:^|[._/-])(?:mocks?|msw)(?:[._/-]|$)")
+
+
 def _is_tooling(source: SourceFile) -> bool:
-    return source.is_test or bool(_TOOLING_DIRS.intersection(p.lower() for p in source.parts[:-1]))
+    """Tests, scripts and development tools (a mock API server, mocks/), where printing is the point."""
+    return (
+        source.is_test
+        or bool(_TOOLING_DIRS.intersection(p.lower() for p in source.parts[:-1]))
+        or bool(_MOCK.search(source.path))
+    )
 
 
 def _generated(source: SourceFile) -> bool:

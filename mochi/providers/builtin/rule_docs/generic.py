@@ -117,7 +117,8 @@ CREATE TABLE postal_code (
         notes="The threshold is `Options.large_file_lines` (1,000 added lines by default); the finding is "
         "on the file, not on a line. Only added lines count, so a large file that changes a little is "
         "not reported. Silent for test files, lockfiles, snapshots, generated, vendored or minified "
-        "files and translation catalogues.",
+        "files, translation catalogues, and stylesheets or scripts under `static/`, `public/`, `dist/`, "
+        "`build/`, `vendor/` or `assets/` (compiled or copied, committed on purpose).",
     ),
     "generic.sensitive-file": RuleDoc(
         summary="A file that holds credentials (.env, a private key, a keystore, an .npmrc with a token) is committed.",

@@ -402,8 +402,8 @@ public class InvoiceService {
 }
 """,
         notes="Not reported when the caller is itself `@Transactional` (on the method or the class) and "
-        "the callee's `@Transactional` has no attributes: the call then simply runs in the caller's "
-        "transaction, as intended.",
+        "the callee's `@Transactional` has no attributes, the caller's, or only `readOnly = true`: the "
+        "call then runs in the caller's transaction and its own settings would change nothing.",
     ),
     "java.request-body-not-validated": RuleDoc(
         summary="A @RequestBody parameter lacks @Valid, so the body's Bean Validation constraints are never checked.",

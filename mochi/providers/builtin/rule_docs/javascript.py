@@ -142,7 +142,7 @@ export function CheckoutForm({ cart, onSubmit }: Props) {
 """,
         notes="`console.error`, `console.warn` and `console.info` are not reported. Silent in test files "
         "(`*.test.ts`, `*.spec.js`, `__tests__/`...), under `scripts/`, `script/`, `bin/` and `tools/` "
-        "(where printing is the point), in development-only branches (`if (__DEV__)`, "
+        "and mock servers or mocks/ (where printing is the point), in development-only branches (`if (__DEV__)`, "
         '`process.env.NODE_ENV !== "production"`), where an eslint comment turns off `no-console`, and '
         "where it logs the error a `catch` clause or an error callback (`(error) => ...`) receives: that "
         "is error reporting, not a leftover.",
