@@ -190,13 +190,6 @@ _LABEL_KEY = re.compile(
 _EXAMPLE_FILE = re.compile(r"(?i)(?:^|[._-])(?:example|sample|template|dist|tmpl)(?:[._-]|$)")
 
 
-def _names_itself(value: str) -> bool:
-    """A value that says what it stands for: `email-server-password`, `db_password_here`."""
-    return bool(re.search(r"(?i)(?:^|[-_.])(?:password|passwd|secret|pwd)(?:[-_.]|$)", value)) and bool(
-        re.fullmatch(r"[a-z_.-]+", value.lower())
-    )
-
-
 def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
     if not is_config_file(source.path) or source.is_catalogue or source.is_generated or source.is_test:
         return  # test data (fixtures/, cypress/, src/test/resources) holds test accounts
@@ -217,7 +210,6 @@ def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
             or _LABEL_KEY.search(key)
             or " " in value  # "Set password", "Passwords do not match": a label, not a password
             or is_placeholder(value)
-            or _names_itself(value)  # SMTP_PASSWORD=email-server-password
             or (manifest and is_version_spec(value))  # "password-validator": "^5.3.0"
             or (is_local_default(value) and points_at_localhost(source.text))  # root on localhost
         ):

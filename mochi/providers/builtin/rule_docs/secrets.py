@@ -467,8 +467,7 @@ spring.datasource.hikari.maximum-pool-size=10
 """,
         notes="Only configuration files are checked (.properties, .yml/.yaml, .json, .toml, .ini, .cfg, "
         ".conf, .xml, .env and .env.*), and not example files (`.env.example`, `*.sample`, `*.template`), "
-        "translation catalogues or generated files; nor a value that names what it stands for "
-        "(`email-server-password`). "
+        "translation catalogues or generated files. "
         "Placeholders (`${DB_PASSWORD}`, `<your-password>`, `changeme`, `ENC(...)`), values with "
         "spaces (user-interface text) and keys that are about a password without being one "
         "(`password.min-length`, `password-hint`, `secret-file`, `reset-password.title`) are ignored.",
