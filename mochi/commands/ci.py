@@ -350,7 +350,11 @@ def run_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Slee
     help="Where to write the findings JSON (default: $RUNNER_TEMP/mochi-review.json, or in the "
     "workspace when RUNNER_TEMP is not mounted, as in a container action).",
 )
-@click.option("--provider", help="LLM provider: ollama, openai, azure, anthropic, builtin (default: the stored default model, else ollama; see `mochi config show`).")
+@click.option(
+    "--provider",
+    help="LLM provider: ollama, openai, azure, anthropic, builtin (default: the stored default model, "
+    "else ollama; see `mochi config show`).",
+)
 @click.option("--model", help="Model name.")
 @click.option(
     "--fail-on", type=click.Choice(("low", "medium", "high", "critical")), help="Check run fails at this."

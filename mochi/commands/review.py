@@ -54,7 +54,11 @@ def target_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--exclude", multiple=True, metavar="GLOB", help="Skip paths matching GLOB (repeatable)."
         ),
-        click.option("--provider", help="LLM provider: ollama, openai, azure, anthropic, builtin (default: the stored default model, else ollama; see `mochi config show`)."),
+        click.option(
+            "--provider",
+            help="LLM provider: ollama, openai, azure, anthropic, builtin (default: the stored default "
+            "model, else ollama; see `mochi config show`).",
+        ),
         click.option("--model", help="Model name (Azure: the deployment name)."),
         click.option(
             "--fallback",
