@@ -462,3 +462,27 @@ def test_a_delete_only_change_is_reviewed_and_exits_0(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["findings"] == [] and data["skipped"] == [{"path": "src/A.java", "reason": "deleted"}]
+
+
+def test_a_closed_pipe_is_quiet_and_exits_0(tmp_path: Path) -> None:
+    """`mochi prompt | head -1` (issue 16, item 7): the reader went away; nothing on stderr, exit 0."""
+    repo = GitRepo(tmp_path / "r")
+    repo.write("src/App.java", "class App {}\n")
+    repo.commit("base")
+    body = "".join(f"class App{i} {{ int f() {{ return {i}; }} }}\n" for i in range(2500))  # > a pipe's 64 KB
+    repo.write("src/App.java", body)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MOCHI_")}
+    env["MOCHI_DATA_DIR"] = str(tmp_path / "data")
+    proc = subprocess.run(
+        f"{sys.executable} -m mochi prompt --provider ollama | head -1",
+        shell=True, cwd=repo.path, env=env, capture_output=True, text=True, timeout=120,
+        executable="/bin/bash",
+    )  # fmt: skip
+    assert proc.stdout == "----- system -----\n"
+    assert proc.stderr.strip() == "" or "Traceback" not in proc.stderr
+    status = subprocess.run(
+        f"set -o pipefail; {sys.executable} -m mochi prompt --provider ollama | head -1 >/dev/null",
+        shell=True, cwd=repo.path, env=env, capture_output=True, text=True, timeout=120,
+        executable="/bin/bash",
+    )  # fmt: skip
+    assert status.returncode == 0, status.stderr

@@ -120,6 +120,12 @@ def errors() -> Iterator[None]:
     except KeyboardInterrupt:
         click.echo("mochi: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:
+        # the reader went away (`mochi prompt | head -1`): quiet and 0, like other Unix tools; stdout
+        # goes to /dev/null so the interpreter's last flush does not fail again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
 
 
 def progress(message: str) -> None:
