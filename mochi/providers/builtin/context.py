@@ -122,8 +122,11 @@ def is_generated_path(path: str) -> bool:
 def looks_generated(lines: Sequence[str]) -> bool:
     """A generator's header in the first lines (`@generated`, `DO NOT EDIT`...), or minified text."""
     head = lines[:5]
-    return any(_GENERATED_HEADER.search(line) for line in head) or any(
-        len(line) > _MINIFIED_LINE for line in lines[:50]
+    return (
+        any(_GENERATED_HEADER.search(line) for line in head)
+        or any(len(line) > _MINIFIED_LINE for line in lines[:50])
+        # MyBatis Generator marks each member rather than the file (`@mbg.generated`)
+        or any("@mbg.generated" in line for line in lines[:80])
     )
 
 

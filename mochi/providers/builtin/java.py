@@ -46,9 +46,14 @@ Q_SYSTEM_STREAM = (
 )
 
 
+_MAIN = re.compile(r"\bpublic\s+static\s+void\s+main\s*\(")
+
+
 def _system_out(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "System." not in source.text or is_test_source(source):
         return
+    if _MAIN.search(source.text):
+        return  # a console program (a class with main): printing is what it is for
     logger = None
     for call in source.query(Q_SYSTEM_STREAM).get("call", []):
         target = call.child_by_field_name("object")
@@ -118,6 +123,8 @@ Q_CATCH = "(catch_clause) @catch"
 
 
 _ASSIGNED = re.compile(r"(?m)^\s*(\w+)\s*=[^=]")
+_CLOSE_ONLY = re.compile(r"(?:(?:if\s*\([^)]*\)\s*)?[\w.]+\.close\(\)\s*;\s*)+")
+_FAILURE_RETURN = re.compile(r"return\s+(?:false|null|-1|Optional\.empty\(\)|Collections\.empty\w*\(\))\s*;")
 
 
 def _failure_returned(clause: Node) -> bool:
@@ -137,6 +144,11 @@ def _failure_returned(clause: Node) -> bool:
         return False
     before = " ".join(text(c) for c in siblings[:index])
     after = " ".join(text(c) for c in siblings[index + 1 :])
+    if _CLOSE_ONLY.fullmatch(" ".join(text(body).strip("{} \n\t").split())):
+        return True  # `try { in.close(); } catch (IOException e) { log }`: the usual way to close
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    if following is not None and _FAILURE_RETURN.fullmatch(text(following).strip()):
+        return True  # `... catch (Exception e) { log } return false;`: the result says it failed
     return any(
         re.search(rf"\b{name}\s*=\s*(?:null|false|0|-1|Optional\.empty\(\))\s*;", before)
         and re.search(rf"\breturn\s+{name}\s*;", after)

@@ -172,12 +172,23 @@ Q_MEMBER_CALLS = (
 )
 
 
+_CONVENTION = 3  # console calls the file keeps that make console output its convention, not a leftover
+
+
 def _console_log(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "console." not in source.text or _is_tooling(source):
         return
-    for m in source.matches(Q_MEMBER_CALLS):
-        call, obj, prop = m["call"], m["obj"], m["prop"]
-        if text(obj) != "console" or text(prop) not in _CONSOLE_METHODS or _dev_only(call):
+    calls = [
+        m
+        for m in source.matches(Q_MEMBER_CALLS)
+        if text(m["obj"]) == "console" and text(m["prop"]) in _CONSOLE_METHODS
+    ]
+    kept = [m for m in calls if first_line(m["call"]) not in source.added]
+    if source.complete and len(kept) >= _CONVENTION:
+        return  # the file already logs with console.log (a Node server without a logger): its way
+    for m in calls:
+        call, prop = m["call"], m["prop"]
+        if _dev_only(call):
             continue
         if reports_caught_error(call):
             continue  # `catch (err) { console.log(err) }`: deliberate error reporting, not a leftover

@@ -210,6 +210,7 @@ def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
             or _LABEL_KEY.search(key)
             or " " in value  # "Set password", "Passwords do not match": a label, not a password
             or is_placeholder(value)
+            or not value.isascii()  # 填写你的SecretKey ("fill in your SecretKey"): words, not a secret
             or (manifest and is_version_spec(value))  # "password-validator": "^5.3.0"
             or (is_local_default(value) and points_at_localhost(source.text))  # root on localhost
         ):

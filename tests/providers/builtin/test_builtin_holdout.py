@@ -75,3 +75,76 @@ def test_a_compiled_stylesheet_under_static_is_not_a_large_change() -> None:
         hits(added("src/main/resources/static/resources/css/petclinic.css", css), "generic.large-file") == []
     )
     assert hits(added("src/main/resources/db/data.sql", css), "generic.large-file") == [None]
+
+
+# --------------------------------------------------------------------------- bench/precision/holdout2
+
+
+def test_a_console_program_prints_on_purpose() -> None:
+    """eladmin 2b6d94f8: SigarUtil, a demo program with main(): 106 System.out lines were findings."""
+    program = code("""
+        public class SigarUtil {
+            public static void main(String[] args) {
+                System.out.println("cpu: " + cpu());
+            }
+        }
+    """)
+    service = program.replace("public static void main(String[] args)", "public void report()")
+    assert hits(added("src/main/java/me/zhengjie/SigarUtil.java", program), "java.system-out") == []
+    assert hits(added("src/main/java/me/zhengjie/Report.java", service), "java.system-out") == [3]
+
+
+def test_closing_and_returning_failure_are_not_swallowing() -> None:
+    """eladmin cf211a67: a catch around close(), and testConnection's `return false` after its catch."""
+    text = code("""
+        class SqlUtils {
+            void close(Connection c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.error("close", e);
+                }
+            }
+
+            boolean testConnection(String url) {
+                try {
+                    return DriverManager.getConnection(url) != null;
+                } catch (Exception e) {
+                    log.info("no connection");
+                }
+                return false;
+            }
+
+            void load(String url) {
+                try {
+                    cache.put(url, read(url));
+                } catch (Exception e) {
+                    log.info("no data");
+                }
+            }
+        }
+    """)
+    assert hits(added("src/main/java/me/zhengjie/SqlUtils.java", text), "java.swallowed-exception") == [22]
+
+
+def test_a_placeholder_in_another_script_and_mybatis_generated_files() -> None:
+    """eladmin 7728306d: `填写你的SecretKey`; litemall 04e9bbb8: a MyBatis Generator example class."""
+    assert hits(added("src/main/resources/application-prod.yml", "jwt:\n  secret: 填写你的SecretKey\n"),
+                "secrets.config-password") == []  # fmt: skip
+    generated = (
+        "public class LitemallFeedbackExample {\n    /** @mbg.generated */\n" + "    int x;\n" * 1200 + "}\n"
+    )
+    assert hits(added("src/main/java/org/linlinjava/LitemallFeedbackExample.java", generated),
+                "generic.large-file") == []  # fmt: skip
+
+
+def test_console_output_is_the_files_convention_when_it_already_logs_with_it() -> None:
+    """uptime-kuma 61e758d8: a Node server that logs with console.log throughout (no logger yet)."""
+    from tests.providers.builtin.builtin_diffs import modified
+
+    before = "".join(f"console.log('step {i}');\nstart{i}();\n" for i in range(3))
+    after = before + "console.log('Shutting down');\n"
+    assert hits(modified("server/server.js", before, after), "js.console-log") == []
+    debug = "function total(items) {\n  return items.length;\n}\n"
+    assert hits(modified("src/total.js", debug, debug.replace("  return", "  console.log(items);\n  return")),
+                "js.console-log") == [2]  # fmt: skip

@@ -121,7 +121,7 @@ public class ShipmentService {
 }
 """,
         notes="Silent in test code (under `src/test`, `*Test.java`, or a class importing a test "
-        "framework). When the class has a logger (a `Logger` field, or Lombok's `@Slf4j`), the finding "
+        "framework) and in console programs (a class with `main`). When the class has a logger (a `Logger` field, or Lombok's `@Slf4j`), the finding "
         "on a one-line `println` suggests the logger call that replaces it.",
     ),
     "java.print-stack-trace": RuleDoc(
@@ -227,7 +227,9 @@ public class RefundService {
 """,
         notes="An empty catch block that holds a comment is accepted as deliberate. A catch of a specific "
         "exception (not `Exception`, `RuntimeException` or `Throwable`) that only logs is not "
-        "reported. Silent in test code, where a catch often expects the exception.",
+        "reported, nor a catch around `close()` calls, nor one whose method then returns its failure "
+        "(`return false;`, `return null;`, or a variable set to null before the try and returned). "
+        "Silent in test code, where a catch often expects the exception.",
     ),
     "java.sql-concatenation": RuleDoc(
         summary="SQL concatenated or formatted from values is executed through JdbcTemplate, JPA or JDBC.",

@@ -144,7 +144,8 @@ export function CheckoutForm({ cart, onSubmit }: Props) {
         "(`*.test.ts`, `*.spec.js`, `__tests__/`...), under `scripts/`, `script/`, `bin/` and `tools/` "
         "and mock servers or mocks/ (where printing is the point), in development-only branches (`if (__DEV__)`, "
         '`process.env.NODE_ENV !== "production"`), where an eslint comment turns off `no-console`, and '
-        "where it logs the error a `catch` clause or an error callback (`(error) => ...`) receives: that "
+        "in a file that already logs with console calls (its convention, e.g. a Node server without a "
+        "logger), and where it logs the error a `catch` clause or an error callback (`(error) => ...`) receives: that "
         "is error reporting, not a leftover.",
     ),
     "js.debugger": RuleDoc(
