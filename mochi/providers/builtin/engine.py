@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
@@ -17,6 +17,8 @@ from mochi.providers.builtin.syntax import Syntax, language_of
 from mochi.settings import RuleConfig
 
 logger = logging.getLogger(__name__)
+
+MAX_PER_FILE = 10  # findings of one rule in one file; the last one names the other lines
 
 
 class BuiltinReviewer:
@@ -115,9 +117,10 @@ class BuiltinReviewer:
             _drop_superseded(findings, self._registry), key=lambda f: (f.path, f.line or 0, f.rule_id or "")
         )
 
-    def _run(self, rule: Rule, source: SourceFile) -> Iterable[Finding]:
+    def _run(self, rule: Rule, source: SourceFile) -> list[Finding]:
         severity = self._config.get(rule.id, RuleConfig()).severity or rule.severity
         seen: set[tuple[int | None, str | None]] = set()
+        found: list[Finding] = []
         for hit in rule.check(source, self._options):
             if hit.line is not None:
                 added = [no for no in hit.touched_lines() if no in source.added]
@@ -128,7 +131,18 @@ class BuiltinReviewer:
             if key in seen:
                 continue
             seen.add(key)
-            yield _finding(rule, source.path, hit, severity)
+            found.append(_finding(rule, source.path, hit, severity))
+        if not self._only_introduced or len(found) <= MAX_PER_FILE:
+            return found  # the redaction scanner must see every line
+        # one rule on many lines of one file: a few comments and one that names the rest, not a flood
+        rest = found[MAX_PER_FILE - 1 :]
+        others = [str(f.line) for f in rest[1:] if f.line is not None]
+        lines = ", ".join(others[:20]) + (", ..." if len(others) > 20 else "")
+        last = rest[0].model_copy(
+            update={"message": f"{rest[0].message}\n\nThe same in {len(rest) - 1} more place(s) of this file "
+                    f"(lines {lines}): one comment for all of them."}
+        )  # fmt: skip
+        return [*found[: MAX_PER_FILE - 1], last]
 
     def _queries(self, language: str | None) -> tuple[str, ...]:
         # the same patterns for every file of a language, so the combined query is compiled once

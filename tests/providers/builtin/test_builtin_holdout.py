@@ -148,3 +148,26 @@ def test_console_output_is_the_files_convention_when_it_already_logs_with_it() -
     debug = "function total(items) {\n  return items.length;\n}\n"
     assert hits(modified("src/total.js", debug, debug.replace("  return", "  console.log(items);\n  return")),
                 "js.console-log") == [2]  # fmt: skip
+
+
+def test_one_rule_on_many_lines_of_a_file_is_a_few_comments_not_a_flood() -> None:
+    """eladmin 2b6d94f8 made 106 comments from one file: at most 10 a rule and file, the last names the
+    rest."""
+    from mochi.models import Diff
+    from mochi.providers.builtin import RULES, BuiltinReviewer
+    from tests.providers.builtin.builtin_diffs import make_added_file
+
+    text = "".join(f"console.log('step {i}');\n" for i in range(30))
+    found = [f for f in added("src/steps.js", text) if f.rule_id == "js.console-log"]
+    assert [f.line for f in found] == list(range(1, 11))
+    assert "The same in 20 more place(s) of this file (lines 11, 12," in found[-1].message
+    diff = Diff(
+        files=(
+            make_added_file(
+                "conf/keys.properties", "".join(f"k{i}=AKIAQ3R7XN2PLM5KD{i:03d}\n" for i in range(30))
+            ),
+        )
+    )
+    secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
+    redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: None)
+    assert len(redaction) == 30  # what is redacted before the prompt is never capped
