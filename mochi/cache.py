@@ -10,17 +10,21 @@ Locally the answers live in `<data_dir>/cache/answers/` (the data directory of t
 MOCHI_DATA_DIR or the user's data directory), one small JSON file each, written atomically, so
 concurrent reviews never read half a file. `cache = false` (MOCHI_CACHE) or `--no-cache` asks the
 model again and keeps nothing. A cache that cannot be read or written is skipped with
-one warning: it never fails a review.
+one warning: it never fails a review. The cache stays bounded: once per run, before the first
+answer is written, entries unused for MAX_AGE_DAYS go, and then the least recently used until the
+directory is under MAX_BYTES (a hit refreshes an entry's time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -32,6 +36,8 @@ from mochi.models import Completion, Prompt
 logger = logging.getLogger(__name__)
 
 CACHE_DIR = Path("cache") / "answers"
+MAX_AGE_DAYS = 30
+MAX_BYTES = 100 * 1024 * 1024
 FORMAT = 1  # bump when what a key covers changes: older entries are then simply never found
 
 
@@ -72,6 +78,7 @@ class DirCache:
         self.root = root
         self.read = read
         self._warned = False
+        self._pruned = False
         self._lock = threading.Lock()
 
     def _path(self, key: str) -> Path:
@@ -81,8 +88,12 @@ class DirCache:
         """The stored answer, or None (missing, unreadable, or reading is off)."""
         if not self.read:
             return None
+        path = self._path(key)
         try:
-            return Completion.model_validate_json(self._path(key).read_bytes())
+            found = Completion.model_validate_json(path.read_bytes())
+            with contextlib.suppress(OSError):
+                os.utime(path)  # recently used: the last to go when the cache is pruned
+            return found
         except FileNotFoundError:
             return None
         except (OSError, ValidationError, ValueError) as exc:
@@ -91,6 +102,10 @@ class DirCache:
 
     def put(self, key: str, completion: Completion) -> None:
         """Write atomically (a temporary file renamed into place)."""
+        with self._lock:
+            first, self._pruned = not self._pruned, True
+        if first:
+            self.prune()
         path = self._path(key)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -109,6 +124,26 @@ class DirCache:
                     logger.warning(
                         "cannot keep the model's answers in %s (%s); going on without", self.root, exc
                     )
+
+    def prune(self, *, max_age_days: float = MAX_AGE_DAYS, max_bytes: int = MAX_BYTES) -> int:
+        """Remove entries unused for `max_age_days`, then the least recently used beyond `max_bytes`;
+        returns how many went. Best effort: a file another run removes first is no error."""
+        try:
+            entries = [(e.stat().st_mtime, e.stat().st_size, e) for e in self.root.glob("*/*.json")]
+        except OSError:
+            return 0
+        cutoff = time.time() - max_age_days * 86400
+        entries.sort(key=lambda e: e[0])  # oldest first
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        for mtime, size, entry in entries:
+            if mtime >= cutoff and total <= max_bytes:
+                break
+            with contextlib.suppress(OSError):
+                entry.unlink()
+                removed += 1
+            total -= size
+        return removed
 
 
 class KeyedCache:
