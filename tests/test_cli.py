@@ -486,3 +486,13 @@ def test_a_closed_pipe_is_quiet_and_exits_0(tmp_path: Path) -> None:
         executable="/bin/bash",
     )  # fmt: skip
     assert status.returncode == 0, status.stderr
+
+
+def test_prompt_says_so_when_no_file_would_go_to_the_model(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "r")
+    repo.write("src/App.java", "class App {}\n")
+    repo.commit("base")
+    repo.write("src/App.java", "".join(f"class App{i} {{}}\n" for i in range(3500)))  # > max_file_lines
+    proc = mochi("prompt", cwd=repo.path)
+    assert proc.returncode == 0 and proc.stdout == ""
+    assert "no prompt: no changed file would go to the model" in proc.stderr

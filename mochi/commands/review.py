@@ -240,6 +240,12 @@ def prompt(**params: Any) -> None:
             build_provider=build_provider,
             templates=composed.store.templates,
         )
+        if not prompts:
+            click.echo(
+                "mochi: no prompt: no changed file would go to the model (each was skipped: too large, "
+                "binary, deleted, generated or excluded; `mochi review` lists them and why)",
+                err=True,
+            )
         for i, (system, user) in enumerate(prompts):
             if i:
                 click.echo("\n" + "=" * 100 + "\n")
