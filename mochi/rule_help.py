@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from mochi.providers.builtin import ANY_LANGUAGE, RULES, Rule
+from mochi.providers.builtin.engine import rule_enabled
 from mochi.providers.builtin.rule_docs import DOCS
 
 REPOSITORY_URL = "https://github.com/sonar-mochi/sonar-mochi"
@@ -91,17 +92,13 @@ def _suppress_markdown(rule: Rule) -> list[str]:
         "```toml",
         "# .mochi.toml",
         f'[rules."{rule.id}"]',
-        f"enabled = {'false' if rule_on_by_default(rule) else 'true'}"
-        + ("  # the rule is on by default" if rule_on_by_default(rule) else "  # the rule is opt-in"),
+        f"enabled = {'false' if rule_enabled(rule, None) else 'true'}"
+        + ("  # the rule is on by default" if rule_enabled(rule, None) else "  # the rule is opt-in"),
         f'severity = "{rule.severity.value}"',
         'exclude = ["src/legacy/**"]  # paths where it does not run',
         "```",
     ]
     return out
-
-
-def rule_on_by_default(rule: Rule) -> bool:
-    return rule.enabled_by_default
 
 
 def markdown(rule_id: str) -> str:
@@ -120,7 +117,7 @@ def markdown(rule_id: str) -> str:
         f"| Category | {rule.category} |",
         f"| Type | {rule.type.value} |",
         f"| Languages | {languages} |",
-        f"| Default | {'on' if rule_on_by_default(rule) else 'off (opt-in)'} |",
+        f"| Default | {'on' if rule_enabled(rule, None) else 'off (opt-in)'} |",
         "",
         "## Why",
         "",
@@ -199,7 +196,7 @@ def pages() -> dict[str, str]:
         "|---|---|---|---|",
     ]
     for rid, rule in RULES.items():
-        default = "on" if rule_on_by_default(rule) else "opt-in"
+        default = "on" if rule_enabled(rule, None) else "opt-in"
         index.append(f"| [{rid}]({rid}.md) | {rule.severity.value} | {default} | {summary(rule)} |")
     index += ["", "Findings of the AI review: [llm.md](llm.md).", ""]
     out["README.md"] = "\n".join(index)

@@ -123,18 +123,24 @@ def main() -> None:
         help="also run the opt-in rules (off by default, as in `mochi review`)",
     )
     parser.add_argument(
+        "--set",
+        type=Path,
+        default=HERE,
+        help="the eval set directory (default: this corpus; e.g. bench/precision/holdout2)",
+    )
+    parser.add_argument(
         "--stale",
         action="store_true",
         help="also list the labels that match no current finding (fixed or lost)",
     )
     args = parser.parse_args()
 
-    labels = load_labels()
+    labels = load_labels(args.set / "labels.jsonl")
     # the default settings leave the opt-in rules off
     reviewer = all_rules_reviewer() if args.all_rules else BuiltinReviewer()
     stats: dict[str, Counter[str]] = defaultdict(Counter)
     matched: set[tuple[str, str, int | None, str]] = set()
-    for case in load_cases():
+    for case in load_cases(args.set / CASES.name):
         if args.case and not case["id"].startswith(args.case):
             continue
         for f in review_case(reviewer, case):

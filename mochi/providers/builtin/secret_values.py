@@ -188,3 +188,10 @@ def points_at_localhost(text: str) -> bool:
 def is_version_spec(value: str) -> bool:
     """A dependency's version or source: ^5.3.0, ~2.0.1, 0.5, *, latest, workspace:*, git+https://..."""
     return _VERSION_SPEC.match(value) is not None
+
+
+# what every secret finding says to do
+ROTATE = (
+    "Remove it from the change, revoke and rotate it (it is in the history now), and load it at run time "
+    "from the environment or a secret manager."
+)

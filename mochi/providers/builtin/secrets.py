@@ -9,23 +9,10 @@ import re
 from collections.abc import Iterator
 
 from mochi.models import FindingType, Severity
-from mochi.providers.builtin.context import is_config_file, is_package_manifest
 from mochi.providers.builtin.rule import ANY_LANGUAGE, Check, Hit, Options, Rule
-from mochi.providers.builtin.secret_values import (
-    is_local_default,
-    is_placeholder,
-    is_version_spec,
-    jwt_expired,
-    looks_random,
-    points_at_localhost,
-    redact,
-)
+from mochi.providers.builtin.secret_values import ROTATE, is_placeholder, jwt_expired, redact
+from mochi.providers.builtin.secrets_general import config_password, high_entropy
 from mochi.providers.builtin.source import SourceFile
-
-_ROTATE = (
-    "Remove it from the change, revoke and rotate it (it is in the history now), and load it at run time "
-    "from the environment or a secret manager."
-)
 
 
 def _glued(match: re.Match[str]) -> bool:
@@ -40,7 +27,7 @@ def _simple(source: SourceFile, pattern: re.Pattern[str], label: str, group: int
         value = match.group(group)
         if _glued(match) or is_placeholder(value):
             continue
-        yield Hit(line, message=f"{label} `{redact(value)}` is committed in the code. {_ROTATE}")
+        yield Hit(line, message=f"{label} `{redact(value)}` is committed in the code. {ROTATE}")
 
 
 # --------------------------------------------------------------------------- private keys
@@ -60,7 +47,7 @@ def _private_key(source: SourceFile, _: Options) -> Iterator[Hit]:
             None,
         )
         label = f"a private key block ({kind})" if kind else "a private key block"
-        yield Hit(line, end_line=end, message=f"This adds {label}. {_ROTATE}")
+        yield Hit(line, end_line=end, message=f"This adds {label}. {ROTATE}")
 
 
 # --------------------------------------------------------------------------- cloud providers
@@ -83,13 +70,13 @@ def _aws_secret_key(source: SourceFile, _: Options) -> Iterator[Hit]:
     for line, match in source.added_matches(_AWS_SECRET_KEY, needles=("aws", "secret")):
         if not is_placeholder(match.group(1)):
             yield Hit(
-                line, message=f"The AWS secret access key `{redact(match.group(1))}` is committed. {_ROTATE}"
+                line, message=f"The AWS secret access key `{redact(match.group(1))}` is committed. {ROTATE}"
             )
 
 
 def _gcp_service_account(source: SourceFile, _: Options) -> Iterator[Hit]:
     for line, _match in source.added_matches(_GCP_PRIVATE_KEY):
-        yield Hit(line, message=f"This adds a Google Cloud service-account private key. {_ROTATE}")
+        yield Hit(line, message=f"This adds a Google Cloud service-account private key. {ROTATE}")
 
 
 def _gcp_api_key(source: SourceFile, _: Options) -> Iterator[Hit]:
@@ -124,7 +111,7 @@ def _url_credentials(source: SourceFile, _: Options) -> Iterator[Hit]:
             continue
         yield Hit(
             line,
-            message=f"A URL carries a password (`{redact(password)}`) in the code. {_ROTATE}",
+            message=f"A URL carries a password (`{redact(password)}`) in the code. {ROTATE}",
         )
 
 
@@ -148,7 +135,7 @@ def _slack_webhook(source: SourceFile, _: Options) -> Iterator[Hit]:
         yield Hit(
             line,
             message=f"The Slack webhook URL `https://hooks.slack.com/…/{redact(match.group(1))}` lets anyone "
-            f"post to the channel. {_ROTATE}",
+            f"post to the channel. {ROTATE}",
         )
 
 
@@ -165,111 +152,8 @@ def _jwt(source: SourceFile, _: Options) -> Iterator[Hit]:
             or source.in_comment(line, match.start(1))  # a JSDoc/Swagger example
         ):
             continue
-        yield Hit(line, message=f"The JSON Web Token `{redact(token)}` is committed in the code. {_ROTATE}")
+        yield Hit(line, message=f"The JSON Web Token `{redact(token)}` is committed in the code. {ROTATE}")
 
-
-# --------------------------------------------------------------------------- passwords and random literals
-
-_CONFIG_KEY = re.compile(
-    r"(?im)^[ \t]*(?:export[ \t]+)?[\"']?"
-    r"([A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret)[A-Za-z0-9_.\-]*)[\"']?"
-    r"[ \t]*[:=][ \t]*(.*?)[ \t]*,?[ \t]*$"
-)
-# keys about a password that are not one: password.min-length, secret-file, password_hint...
-_NOT_A_SECRET_KEY = re.compile(
-    r"(?i)(?:length|policy|enabled|required|file|path|hint|label|field|pattern|regex|min|max|expiry|expires|"
-    r"ttl|timeout|mode|type|encoder|algorithm|url|uri|name|id|header|param|prompt|reset|manager|store)$"
-)
-# keys of user-interface text: auth.set_password.title, password.placeholder, reset_password.message...
-_LABEL_KEY = re.compile(
-    r"(?i)[._\-](?:title|subtitle|label|placeholder|message|msg|hint|text|tooltip|caption|description|"
-    r"desc|help|heading|button|btn|error|success|confirm|link|notice|info|warning)$"
-)
-
-
-_EXAMPLE_FILE = re.compile(r"(?i)(?:^|[._-])(?:example|sample|template|dist|tmpl)(?:[._-]|$)")
-
-
-def _config_password(source: SourceFile, _: Options) -> Iterator[Hit]:
-    if not is_config_file(source.path) or source.is_catalogue or source.is_generated or source.is_test:
-        return  # test data (fixtures/, cypress/, src/test/resources) holds test accounts
-    if _EXAMPLE_FILE.search(source.name):
-        return  # .env.example, application.properties.sample: what to fill in, not a configuration
-    manifest = is_package_manifest(source.path)
-    for line, match in source.added_matches(_CONFIG_KEY, needles=("passw", "pwd", "secret")):
-        key, raw = match.group(1), match.group(2)
-        value = raw.strip()
-        if value and value[0] in "\"'":
-            value = value[1:].split(value[0], 1)[0]
-        else:
-            value = re.split(r"[ \t]+[#;]", value, maxsplit=1)[0]
-        key = key.rstrip("\"'")
-        if (
-            value in ("{", "[", "|", ">")
-            or _NOT_A_SECRET_KEY.search(key)
-            or _LABEL_KEY.search(key)
-            or " " in value  # "Set password", "Passwords do not match": a label, not a password
-            or is_placeholder(value)
-            or not value.isascii()  # 填写你的SecretKey ("fill in your SecretKey"): words, not a secret
-            or (manifest and is_version_spec(value))  # "password-validator": "^5.3.0"
-            or (is_local_default(value) and points_at_localhost(source.text))  # root on localhost
-        ):
-            continue
-        yield Hit(
-            line,
-            # not even a redacted part of the value: a short password has little else to hide it
-            message=f"`{key}` is set to a literal password in a committed configuration "
-            f"file. Reference it instead (`{key}=${{{_env_name(key)}}}`) and provide the value from the "
-            "environment or a secret store; rotate the one committed here.",
-        )
-
-
-def _env_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper()
-
-
-# The name's parts are bounded: an unbounded `[...]*` before the alternation backtracks over the
-# whole line from every position (a 24,000-character line of `-` with "token" in it took 25 s).
-_SECRET_NAME = (
-    r"[A-Za-z0-9_.\-]{0,64}(?:secret|token|passw(?:or)?d|pwd|api[_\-]?key|apikey|access[_\-]?key|"
-    r"auth[_\-]?key|private[_\-]?key|client[_\-]?secret|credential)[A-Za-z0-9_]{0,64}"
-)
-# apikey, api_key, api-key, accesskey, ..., private-key: the lines _ASSIGNED_LITERAL can match
-_KEY_NEEDLES = (f"{word}{sep}key" for word in ("api", "access", "auth", "private") for sep in ("", "_", "-"))
-_SECRET_NEEDLES = ("secret", "token", "passw", "pwd", "credential", *_KEY_NEEDLES)
-_ASSIGNED_LITERAL = re.compile(
-    rf"(?i)(?<![A-Za-z0-9_])({_SECRET_NAME})[\"']?[ \t]*(?::[ \t]*&?(?:'static[ \t]+)?[\w:<>\[\]]+[ \t]*)?"
-    r"(?:=>|:=|[:=])[ \t]*[bru]?([\"'`])([^\"'`\s]{8,200})\2"
-)
-_IDENTIFIER_LIKE = re.compile(
-    r"^(?:[a-z]+(?:[_.\-][a-z0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:[A-Z][a-z0-9]+)+)$"
-)
-
-
-def _high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
-    if source.is_catalogue:
-        return  # "login.password": "Passwort" is a translation
-    for line, match in source.added_matches(_ASSIGNED_LITERAL, needles=_SECRET_NEEDLES):
-        name, value = match.group(1), match.group(3)
-        if (
-            _NOT_A_SECRET_KEY.search(name)
-            or is_placeholder(value)
-            or "://" in value
-            or value.startswith(("/", "./", "../"))
-            or "{" in value
-            or _IDENTIFIER_LIKE.match(value)
-            or not looks_random(value, options.entropy_bits)
-            or source.in_test_code(line)  # a fixture's password: 'password1'
-        ):
-            continue
-        yield Hit(
-            line,
-            message=f"`{name}` is assigned a literal that looks like a real secret (`{redact(value)}`). "
-            f"{_ROTATE}",
-        )
-
-
-# --------------------------------------------------------------------------- the pack
 
 _GENERAL = ("secrets.config-password", "secrets.high-entropy-string")
 _FIX = "Load the value from the environment or a secret manager; revoke and rotate the committed one."
@@ -385,7 +269,7 @@ RULES = (
     ),
     _rule(
         "secrets.config-password",
-        _config_password,
+        config_password,
         "A password is set to a literal in a configuration file.",
         "Keys named like password/passwd/pwd/secret in application.properties/yml, .env, JSON, TOML and "
         "INI files set to a literal. Placeholders (${DB_PASSWORD}, <your-password>, changeme, ENC(...)), "
@@ -400,7 +284,7 @@ RULES = (
     ),
     _rule(
         "secrets.high-entropy-string",
-        _high_entropy,
+        high_entropy,
         "A literal that looks like a real secret is assigned to a secret-like name.",
         "String literals assigned to names like secret, token, password, api_key whose Shannon entropy "
         "is high enough to be a real credential (Options.entropy_bits, 3.5 bits per character by "
