@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from tree_sitter import Node
 
-from mochi.models import FindingType, Severity
+from mochi.models import FindingType, LineKind, Severity
 from mochi.providers.builtin.java_spring import (
     Q_FIELDS,
     Q_PARAMS,
@@ -24,7 +24,7 @@ from mochi.providers.builtin.java_transactional import (
 )
 from mochi.providers.builtin.rule import Hit, Options, Rule, unless
 from mochi.providers.builtin.source import SourceFile
-from mochi.providers.builtin.syntax import descendants, first_line, last_line, text
+from mochi.providers.builtin.syntax import ancestors, descendants, first_line, last_line, text
 
 _LOGGER_NAME = re.compile(r"(?i)^(?:this\.)?(?:log|logger|_?logger|log4j|slf4j)$")
 _LOGGER_DECL = re.compile(r"\bLogger\s+(\w+)\s*=")
@@ -47,6 +47,16 @@ Q_SYSTEM_STREAM = (
 
 
 _MAIN = re.compile(r"\bpublic\s+static\s+void\s+main\s*\(")
+
+
+def _in_main(node: Node) -> bool:
+    """Inside a program's `static void main(...)`: a console program, whose output and error
+    reporting is the console (a demo or tool `main`, not the application's request path)."""
+    for parent in ancestors(node):
+        if parent.type == "method_declaration":
+            name = parent.child_by_field_name("name")
+            return text(name) == "main" and "static" in text(parent).split("(", 1)[0]
+    return False
 
 
 def _system_out(source: SourceFile, _: Options) -> Iterator[Hit]:
@@ -88,7 +98,7 @@ def _print_stack_trace(source: SourceFile, _: Options) -> Iterator[Hit]:
         return
     for m in source.matches(Q_CALLS_WITH_ARGS):
         call, name, args = m["call"], m["name"], m["args"]
-        if text(name) != "printStackTrace" or args.named_child_count:
+        if text(name) != "printStackTrace" or args.named_child_count or _in_main(call):
             continue
         yield Hit(
             first_line(call),
@@ -123,7 +133,9 @@ Q_CATCH = "(catch_clause) @catch"
 
 
 _ASSIGNED = re.compile(r"(?m)^\s*(\w+)\s*=[^=]")
-_CLOSE_ONLY = re.compile(r"(?:(?:if\s*\([^)]*\)\s*)?[\w.]+\.close\(\)\s*;\s*)+")
+_CLOSE_ONLY = re.compile(
+    r"(?:(?:if\s*\([^)]*\)\s*)?[\w.]+\.close\(\)\s*;\s*)+(?:(?:this\.)?\w+\s*=\s*null\s*;\s*)*"
+)
 _FAILURE_RETURN = re.compile(r"return\s+(?:false|null|-1|Optional\.empty\(\)|Collections\.empty\w*\(\))\s*;")
 
 
@@ -156,13 +168,36 @@ def _failure_returned(clause: Node) -> bool:
     )
 
 
+_THROWS = re.compile(r"\b(?:throw|return)\b")
+
+
+def _only_logging_edited(source: SourceFile, clause: Node) -> bool:
+    """An existing catch (its `catch (...)` line is not new) whose new lines are only logging, in a change
+    that removes no throw or return: the change edits how the catch logs (often the very fix of
+    printStackTrace), it does not make it swallow anything."""
+    start, end = first_line(clause), last_line(clause)
+    if not source.known(start) or start in source.added:
+        return False
+    added = [no for no in range(start + 1, end + 1) if no in source.added]
+    if not added:
+        return False
+    body = clause.child_by_field_name("body")
+    statements = [c for c in body.named_children if c.type not in _COMMENTS] if body else []
+    logging = {no for s in statements if _is_logging_only(s) for no in range(first_line(s), last_line(s) + 1)}
+    closing = {end}
+    removed = (ln.text for h in source.diff.hunks for ln in h.lines if ln.kind is LineKind.REMOVED)
+    return all(no in logging or no in closing or not source.line(no).strip() for no in added) and not any(
+        _THROWS.search(line) for line in removed
+    )
+
+
 def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "catch" not in source.text or is_test_source(source):
         return
     for clause in source.query(Q_CATCH).get("catch", []):
         body = clause.child_by_field_name("body")
         param = next((c for c in clause.named_children if c.type == "catch_formal_parameter"), None)
-        if body is None or param is None:
+        if body is None or param is None or _in_main(clause) or _only_logging_edited(source, clause):
             continue
         statements = [c for c in body.named_children if c.type not in _COMMENTS]
         caught = [

@@ -104,10 +104,18 @@ _URL_CREDENTIALS = re.compile(
 )
 
 
+# a password spelled as the name of what goes there: `twilio://AccountSid:AuthToken@FromPhoneNo`, `PASSWORD`
+_NAMED_SLOT = re.compile(
+    r"(?=[A-Za-z_\-]*(?:[A-Z]|_))[A-Za-z_\-]*(?i:token|passw|secret|pwd|key)[A-Za-z_\-]*"
+)
+
+
 def _url_credentials(source: SourceFile, _: Options) -> Iterator[Hit]:
     for line, match in source.added_matches(_URL_CREDENTIALS):
         password = match.group(1)
         if is_placeholder(password) or password.startswith(("$", "%", "{")):
+            continue
+        if _NAMED_SLOT.fullmatch(password):
             continue
         yield Hit(
             line,

@@ -171,3 +171,82 @@ def test_one_rule_on_many_lines_of_a_file_is_a_few_comments_not_a_flood() -> Non
     secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
     redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: None)
     assert len(redaction) == 30  # what is redacted before the prompt is never capped
+
+
+def test_a_console_programs_main_reports_its_own_errors() -> None:
+    """eladmin 2b6d94f8: the catch and printStackTrace in SigarUtil's main() were two findings."""
+    program = code("""
+        public class SigarUtil {
+            public static void main(String[] args) {
+                try {
+                    cpu();
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+            }
+
+            public Map<String, Object> cpuInfo() {
+                try {
+                    return cpu();
+                } catch (Exception e) {
+                    e.printStackTrace();
+                }
+                return null;
+            }
+        }
+    """)
+    findings = added("src/main/java/me/zhengjie/SigarUtil.java", program)
+    assert hits(findings, "java.print-stack-trace") == [14]
+    assert hits(findings, "java.swallowed-exception") == []  # cpuInfo returns null: the failure result
+
+
+def test_closing_then_forgetting_is_closing() -> None:
+    """eladmin cf211a67: `connection.close(); connection = null;` in a release helper."""
+    text = code("""
+        class SqlUtils {
+            static void release(Connection connection) {
+                try {
+                    connection.close();
+                    connection = null;
+                } catch (Exception e) {
+                    log.error("connection close error", e);
+                }
+            }
+        }
+    """)
+    assert hits(added("src/main/java/me/zhengjie/SqlUtils.java", text), "java.swallowed-exception") == []
+
+
+def test_a_catch_whose_logging_is_fixed_was_not_made_to_swallow() -> None:
+    """eladmin 311396f8: printStackTrace -> log.error in an existing catch is the fix, not a new swallow;
+    the same catch losing its `throw` is."""
+    from tests.providers.builtin.builtin_diffs import modified
+
+    def service(body: str) -> str:
+        return code(f"""
+            class MonitorServiceImpl {{
+                Map<String, Object> info() {{
+                    Map<String, Object> result = new HashMap<>();
+                    try {{
+                        result.put("cpu", cpu());
+                    }} catch (Exception e) {{
+                        {body}
+                    }}
+                    return result;
+                }}
+            }}
+        """)
+
+    path = "src/main/java/me/zhengjie/MonitorServiceImpl.java"
+    before, after = service("e.printStackTrace();"), service("log.error(e.getMessage(), e);")
+    assert hits(modified(path, before, after), "java.swallowed-exception") == []
+    rethrowing = service("throw new BadRequestException(e.getMessage());")
+    assert hits(modified(path, rethrowing, after), "java.swallowed-exception") == [6]
+
+
+def test_a_url_whose_password_names_its_slot_is_documentation() -> None:
+    """uptime-kuma 8c941b1d: Apprise's help text `twilio://AccountSid:AuthToken@FromPhoneNo`."""
+    help_text = "<p>twilio://AccountSid:AuthToken@FromPhoneNo</p>\n"
+    assert hits(added("src/components/notifications/Apprise.vue", help_text), "secrets.url-credentials") == []
+    real = "<p>amqp://mochi:Zq7vK2mPx9@broker.internal:5672</p>\n"
+    assert hits(added("src/components/notifications/Apprise.vue", real), "secrets.url-credentials") == [1]

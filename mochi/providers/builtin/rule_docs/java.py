@@ -169,7 +169,7 @@ public class ReportExporter {
 }
 """,
         notes="Only the no-argument form is reported: `e.printStackTrace(writer)` writes where it is told. "
-        "Silent in test code.",
+        "Silent in test code and in a program's `static void main`, whose errors belong on the console.",
     ),
     "java.swallowed-exception": RuleDoc(
         summary="A catch block is empty, or catches a broad exception and only logs it before carrying on.",
@@ -228,8 +228,11 @@ public class RefundService {
         notes="An empty catch block that holds a comment is accepted as deliberate. A catch of a specific "
         "exception (not `Exception`, `RuntimeException` or `Throwable`) that only logs is not "
         "reported, nor a catch around `close()` calls, nor one whose method then returns its failure "
-        "(`return false;`, `return null;`, or a variable set to null before the try and returned). "
-        "Silent in test code, where a catch often expects the exception.",
+        "(`return false;`, `return null;`, or a variable set to null before the try and returned), "
+        "nor an existing catch whose change only edits its logging (the change removes no `throw` or "
+        "`return`: it did not make the catch swallow anything), nor a catch in a program's `static "
+        "void main` (a console program reports its errors on the console). Silent in test code, where "
+        "a catch often expects the exception.",
     ),
     "java.sql-concatenation": RuleDoc(
         summary="SQL concatenated or formatted from values is executed through JdbcTemplate, JPA or JDBC.",

@@ -441,7 +441,9 @@ CELERY_BROKER_URL = os.environ["CELERY_BROKER_URL"]
 """,
         notes="Placeholders are not reported: a password part that starts with `$`, `%` or `{` "
         "(`${DB_PASSWORD}`), is in angle brackets (`<password>`) or reads as one (`changeme`, `secret`, "
-        "`example`...).",
+        "`example`...) or names the slot it stands for (`AuthToken`, `DB_PASSWORD`, `ApiKey`: letters "
+        "only, with capitals or underscores, and a word such as token, password, secret or key), as in "
+        "help text such as `twilio://AccountSid:AuthToken@FromPhoneNo`.",
     ),
     "secrets.config-password": RuleDoc(
         summary="A password or secret key in a configuration file is set to a literal value.",
