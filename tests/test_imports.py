@@ -145,3 +145,24 @@ def test_the_lazy_command_table_names_every_command_with_its_own_summary() -> No
         assert isinstance(command, click.Command) and command.name == name
         assert SUMMARIES[name] == command.get_short_help_str(limit=300)
     assert main.get_command(ctx, "nope") is None
+
+
+def test_a_review_that_records_nothing_never_loads_the_database_layer(tmp_path: Path) -> None:
+    """`mochi review --no-record` on a machine with no record yet imports no SQLAlchemy (about 20 MiB of
+    the small review's peak RSS, bench/memory_bench.py); with the record on, it does."""
+    from tests.gitrepo import GitRepo
+    from tests.test_cli import mochi
+
+    repo = GitRepo(tmp_path / "repo")
+    repo.write("src/app.js", "export const a = 1;\n")
+    repo.commit("base")
+    repo.write("src/app.js", "export const a = 1;\nconsole.log(a);\n")
+
+    def imported(*flags: str) -> set[str]:
+        env = {"MOCHI_DATA_DIR": str(tmp_path / f"data{len(flags)}"), "PYTHONPROFILEIMPORTTIME": "1"}
+        run = mochi("review", "--provider", "builtin", "--format", "json", *flags, cwd=repo.path, env=env)
+        assert run.returncode == 0, run.stderr[-2000:]
+        return {ln.rsplit("|", 1)[-1].strip() for ln in run.stderr.splitlines() if ln.startswith("import time:")}
+
+    assert "sqlalchemy" not in imported("--no-record")
+    assert "sqlalchemy" in imported()

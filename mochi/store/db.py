@@ -17,26 +17,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from mochi.store.errors import StoreError
+from mochi.store.paths import DB_FILE, default_data_dir, sqlite_url
+
+__all__ = ["DB_FILE", "default_data_dir", "sqlite_url"]  # where they were: mochi.store.paths now
 
 logger = logging.getLogger(__name__)
 
-DB_FILE = "mochi.db"
 # The head of mochi/store/migrations/versions: checking it needs no Alembic import on every review.
 # tests/store/test_migrations.py keeps it equal to Alembic's head.
 SCHEMA_REVISION = "0001"
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
-
-
-def default_data_dir() -> Path:
-    """The user's data directory for mochi (e.g. ~/.local/share/mochi), per platformdirs."""
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("mochi", appauthor=False))
-
-
-def sqlite_url(data_dir: Path) -> str:
-    return f"sqlite:///{data_dir / DB_FILE}"
 
 
 def normalize_url(url: str) -> str:

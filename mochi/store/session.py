@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 def data_dir(settings: Settings) -> Path:
     if settings.record.data_dir:
         return Path(settings.record.data_dir).expanduser()
-    from mochi.store.db import default_data_dir
+    from mochi.store.paths import default_data_dir
 
     return default_data_dir()
 
@@ -48,7 +48,7 @@ def database_url(settings: Settings, *, in_ci: bool = False) -> str | None:
         return settings.record.database_url.get_secret_value()
     if in_ci and settings.record.enabled is not True:
         return None
-    from mochi.store.db import sqlite_url
+    from mochi.store.paths import sqlite_url
 
     return sqlite_url(data_dir(settings))
 
@@ -114,10 +114,12 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
     if url is None:
         return result
     recording = record and settings.record.enabled is not False
-    from mochi.store.db import DB_FILE, safe_url
+    from mochi.store.paths import DB_FILE
 
     if not recording and url.startswith("sqlite:///") and url.endswith(DB_FILE) and not _exists(url):
         return result  # nothing recorded yet, nothing to read, nothing to create
+    from mochi.store.db import safe_url
+
     where = safe_url(url)
     try:
         from mochi.store.db import open_engine
