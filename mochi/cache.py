@@ -13,6 +13,10 @@ model again and keeps nothing. A cache that cannot be read or written is skipped
 one warning: it never fails a review. The cache stays bounded: once per run, before the first
 answer is written, entries unused for MAX_AGE_DAYS go, and then the least recently used until the
 directory is under MAX_BYTES (a hit refreshes an entry's time).
+
+With a database configured (MOCHI_DATABASE_URL) the answers are also kept in the record
+(mochi.store.answers, table `llm_answers`), which CI runners, thrown away after each job, share:
+`Tiered` looks in the data directory first, then the record, and keeps a new answer in both.
 """
 
 from __future__ import annotations
@@ -146,6 +150,28 @@ class DirCache:
         return removed
 
 
+class Tiered:
+    """A local cache in front of a shared one: a shared hit is copied to the local cache."""
+
+    def __init__(self, local: AnswerCache, shared: AnswerCache) -> None:
+        self.local = local
+        self.shared = shared
+
+    def get(self, key: str) -> Completion | None:
+        """The local answer, else the shared one."""
+        found = self.local.get(key)
+        if found is None:
+            found = self.shared.get(key)
+            if found is not None:
+                self.local.put(key, found)
+        return found
+
+    def put(self, key: str, completion: Completion) -> None:
+        """Keep the answer in both."""
+        self.local.put(key, completion)
+        self.shared.put(key, completion)
+
+
 class KeyedCache:
     """A cache bound to one run's provider options: `key(provider, model, prompt, schema)`."""
 
@@ -166,8 +192,9 @@ class KeyedCache:
         self.store.put(key, completion)
 
 
-def for_settings(settings: Any, data_dir: Path) -> KeyedCache | None:
-    """The run's answer cache from mochi Settings, or None when `cache = false` (`--no-cache`)."""
+def for_settings(settings: Any, data_dir: Path, shared: AnswerCache | None = None) -> KeyedCache | None:
+    """The run's answer cache from mochi Settings, or None when `cache = false` (`--no-cache`);
+    `shared` (the record's answers) behind the data directory's."""
     if not settings.cache:
         return None
     p = settings.providers
@@ -184,4 +211,5 @@ def for_settings(settings: Any, data_dir: Path) -> KeyedCache | None:
             "azure": p.azure_openai_endpoint,
         }.get(settings.effective_provider),
     }
-    return KeyedCache(DirCache(data_dir / CACHE_DIR), options)
+    local = DirCache(data_dir / CACHE_DIR)
+    return KeyedCache(local if shared is None else Tiered(local, shared), options)

@@ -210,7 +210,7 @@ def execute(
             progress=progress,
             budget=budget,
             concurrency=concurrency,
-            cache=_answer_cache(settings),
+            cache=_answer_cache(settings, recorder),
         )
     except BaseException as exc:  # a crash, an empty change, ^C: the record says FAILED and why
         if recorder is not None:
@@ -325,7 +325,7 @@ def review_selected(
             progress=progress,
             budget=budget,
             concurrency=concurrency,
-            cache=_answer_cache(settings),
+            cache=_answer_cache(settings, recorder),
             inline_only=inline_only,
             publishers=publishers,
             replay=replay,
@@ -341,12 +341,14 @@ def review_selected(
     return outcome
 
 
-def _answer_cache(settings: Settings) -> Any:
-    """The model's earlier answers (mochi.cache), in the record's data directory."""
+def _answer_cache(settings: Settings, recorder: Recorder | None) -> Any:
+    """The model's earlier answers (mochi.cache): in the data directory, and in the record when a
+    database is configured (MOCHI_DATABASE_URL: what CI runners, thrown away after each job, share)."""
     from mochi.cache import for_settings
     from mochi.store.session import data_dir
 
-    return for_settings(settings, data_dir(settings))
+    shared = recorder.answers() if recorder is not None and settings.record.database_url else None
+    return for_settings(settings, data_dir(settings), shared)
 
 
 def _line_reader(read_changed: ReadFile) -> Callable[[str, int], str | None]:

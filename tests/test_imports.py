@@ -162,7 +162,8 @@ def test_a_review_that_records_nothing_never_loads_the_database_layer(tmp_path: 
         env = {"MOCHI_DATA_DIR": str(tmp_path / f"data{len(flags)}"), "PYTHONPROFILEIMPORTTIME": "1"}
         run = mochi("review", "--provider", "builtin", "--format", "json", *flags, cwd=repo.path, env=env)
         assert run.returncode == 0, run.stderr[-2000:]
-        return {ln.rsplit("|", 1)[-1].strip() for ln in run.stderr.splitlines() if ln.startswith("import time:")}
+        lines = [ln for ln in run.stderr.splitlines() if ln.startswith("import time:")]
+        return {ln.rsplit("|", 1)[-1].strip() for ln in lines}
 
     assert "sqlalchemy" not in imported("--no-record")
     assert "sqlalchemy" in imported()

@@ -68,6 +68,14 @@ review_history                one row per lifecycle step
     details                   JSON: {"error": ...}, {"attempt": 2}, {"provider": ...}
     created_at
     index: (review_id, created_at)
+
+llm_answers                   the model's answers already paid for (mochi.cache), shared by every
+                              machine that uses this database (CI runners are thrown away)
+    key                       PK: SHA-256 of provider, model, prompt, schema and options
+    provider, model
+    answer                    JSON: the Completion (text, tokens, timings)
+    size                      bytes of the answer, for the bound
+    created_at, used_at       used_at: the last hit; index, for pruning
 """
 
 from __future__ import annotations
@@ -291,3 +299,16 @@ class TemplateRow(_Timestamps, Base):
     framework: Mapped[str] = mapped_column(String(64), nullable=False, default="")
     content: Mapped[str] = mapped_column(Text, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+
+
+class AnswerRow(Base):
+    __tablename__ = "llm_answers"
+    __table_args__ = (Index("ix_llm_answers_used_at", "used_at"),)
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    provider: Mapped[str] = mapped_column(String(64), nullable=False)
+    model: Mapped[str] = mapped_column(String(255), nullable=False)
+    answer: Mapped[dict[str, Any]] = mapped_column(nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)

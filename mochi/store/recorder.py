@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -25,46 +24,17 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mochi.errors import EmptyChangeError
 from mochi.models import Review, ReviewTarget, TargetKind
+from mochi.store.bounded import RECORD_TIMEOUT_S, _bounded
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from mochi.settings import Settings
+    from mochi.store.answers import RecordAnswers
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-# A database that stops answering mid-review (a dead host, a hung proxy) must not hold the review:
-# each write gets this long, in a thread, and then the review goes on without the record.
-RECORD_TIMEOUT_S = 20.0
-
-
-class RecordTimeoutError(Exception):
-    """The database did not answer in time."""
-
-
-def _bounded(action: Callable[[], T], timeout_s: float, what: str) -> T:
-    """`action()`, or RecordTimeoutError when it takes longer than `timeout_s` (it is left behind in
-    a daemon thread, which does not hold the process's exit)."""
-    result: list[T] = []
-    error: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            result.append(action())
-        except BaseException as exc:
-            error.append(exc)
-
-    worker = threading.Thread(target=run, name="mochi-record", daemon=True)
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        raise RecordTimeoutError(f"no answer within {timeout_s:g} s to {what}")
-    if error:
-        raise error[0]
-    return result[0]
 
 
 class Recorder:
@@ -89,6 +59,12 @@ class Recorder:
         self._broken = False
         self._started = False
         self._done = False
+
+    def answers(self) -> RecordAnswers:
+        """The model's answers kept in this record (mochi.store.answers), for the answer cache."""
+        from mochi.store.answers import RecordAnswers
+
+        return RecordAnswers(self._engine, where=self._where)
 
     # ------------------------------------------------------------------ lifecycle
 

@@ -94,7 +94,7 @@ def open_for_review(
     warning, and the review goes on with the settings as given.
     """
     result = ReviewStore(settings=settings, origin=dict(origin))
-    from mochi.store.recorder import RECORD_TIMEOUT_S, _bounded
+    from mochi.store.bounded import RECORD_TIMEOUT_S, _bounded
 
     try:
         # a database that hangs (not down: a dead host, a hung proxy) must not hold the review
