@@ -19,7 +19,7 @@ from mochi.commands.compose import Composed, build_provider, compose
 from mochi.commands.runtime import errors as _errors
 from mochi.commands.runtime import progress
 from mochi.commands.runtime import setup_logging as _setup_logging
-from mochi.errors import UsageError
+from mochi.errors import EmptyChangeError, UsageError
 
 if TYPE_CHECKING:
     from mochi.diff.git import Git
@@ -139,7 +139,15 @@ def _target(composed: Composed, params: Mapping[str, Any]) -> ReviewTarget:
 @click.option(
     "--pre-push",
     is_flag=True,
-    help="Review what `git push` is about to send (for the pre-commit framework's pre-push stage).",
+    help="Review what `git push` is about to send (the pre-commit framework's pre-push stage): "
+    "nothing to review passes with a note; findings fail the push at --fail-on (default: high).",
+)
+@click.option(
+    "--pre-commit",
+    "pre_commit",
+    is_flag=True,
+    help="Review the staged changes as a pre-commit hook: nothing staged (an amend that only rewords) "
+    "passes with a note; findings fail the commit at --fail-on (default: high).",
 )
 @click.option(
     "--color/--no-color",
@@ -172,8 +180,15 @@ def review(**params: Any) -> None:
             flags["suppress"] = False
         if params["no_cache"]:
             flags["cache"] = False
+        hook = params["pre_push"] or params["pre_commit"]
+        if params["pre_push"] and params["pre_commit"]:
+            raise UsageError("--pre-push and --pre-commit are two hooks: give one")
         if params["pre_push"] and not (params["head"] or params["staged"] or params["diff_file"]):
             params = {**params, "head": "HEAD"}
+        if params["pre_commit"]:
+            if params["head"] or params["diff_file"]:
+                raise UsageError("--pre-commit reviews the staged changes: drop --head and --diff-file")
+            params = {**params, "staged": True}
         if params["pr"] or params["dry_run"]:  # issue 4: a GitHub pull request (mochi/commands/ci.py)
             if not params["pr"]:
                 raise UsageError("--dry-run goes with --pr owner/repo#N")
@@ -192,25 +207,38 @@ def review(**params: Any) -> None:
         )
         from mochi.review import execute
 
+        settings = composed.settings
+        if hook and settings.fail_on is None:  # a hook whose findings never fail is a hook nobody sees
+            from mochi.models import Severity
+
+            settings = settings.with_values({"fail_on": Severity.HIGH})
         color = params["color"]
         if color is None:
             color = (
                 sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
             )
-        code = execute(
-            composed.settings,
-            _target(composed, params),
-            git=git,
-            root=root,
-            outputs=params["outputs"],
-            stdout=sys.stdout,
-            color=bool(color),
-            in_ci=composed.in_ci,
-            progress=progress,
-            build_provider=build_provider,
-            recorder=composed.store.recorder,
-            templates=composed.store.templates,
-        )
+        try:
+            code = execute(
+                settings,
+                _target(composed, params),
+                git=git,
+                root=root,
+                outputs=params["outputs"],
+                stdout=sys.stdout,
+                color=bool(color),
+                in_ci=composed.in_ci,
+                progress=progress,
+                build_provider=build_provider,
+                recorder=composed.store.recorder,
+                templates=composed.store.templates,
+            )
+        except EmptyChangeError as exc:
+            if not hook:
+                raise
+            # an amend that only rewords, a push of commits that change nothing: git work goes on
+            reason = str(exc).split(". ")[0].rstrip(".")
+            click.echo(f"mochi: {reason}; the hook passes", err=True)
+            code = 0
     sys.exit(code)
 
 
