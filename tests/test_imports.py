@@ -167,3 +167,19 @@ def test_a_review_that_records_nothing_never_loads_the_database_layer(tmp_path: 
 
     assert "sqlalchemy" not in imported("--no-record")
     assert "sqlalchemy" in imported()
+
+
+def test_a_missing_extra_is_named_with_the_install_command() -> None:
+    import pytest
+
+    from mochi.errors import ConfigError
+    from mochi.extras import require
+
+    require("httpx", "base", "anything")  # installed: nothing happens
+    with pytest.raises(ConfigError) as info:
+        require("mochi_no_such_module", "openai", "the openai provider")
+    assert str(info.value) == (
+        "the openai provider needs the `openai` extra, which is not installed: "
+        "pip install 'sonar-mochi[openai]' (or 'sonar-mochi[all]')"
+    )
+    assert info.value.exit_code == 2

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from mochi.errors import ConfigError
+from mochi.extras import require
 from mochi.providers.base import Provider
 from mochi.providers.chain import FallbackChain
 from mochi.providers.retry import with_retries
@@ -58,6 +59,7 @@ def build_openai(settings: Settings, model: str, progress: Progress | None = Non
             "the openai provider needs an API key: set OPENAI_API_KEY (or OPENAI_BASE_URL for an "
             "OpenAI-compatible server such as vLLM or LM Studio)"
         )
+    require("openai", "openai", "the openai provider")
     import openai
 
     from mochi.providers.openai import OpenAIProvider
@@ -95,6 +97,7 @@ def build_azure(settings: Settings, model: str, progress: Progress | None = None
     if missing:
         raise ConfigError(f"the azure provider needs {' and '.join(missing)}: set them in the environment")
     assert key is not None and endpoint is not None
+    require("openai", "openai", "the azure provider")
     from mochi.providers.azure import AzureOpenAIProvider, azure_client
 
     client = azure_client(
@@ -119,6 +122,7 @@ def build_anthropic(settings: Settings, model: str, progress: Progress | None = 
     key = _secret(settings.providers.anthropic_api_key)
     if key is None:
         raise ConfigError("the anthropic provider needs an API key: set ANTHROPIC_API_KEY")
+    require("anthropic", "anthropic", "the anthropic provider")
     import anthropic
 
     from mochi.providers.anthropic import AnthropicProvider

@@ -57,6 +57,9 @@ def check_model(provider: Provider) -> CheckResult:
 
 def github_app_jwt(app_id: str, private_key: str, *, now: float | None = None) -> str:
     """The JWT a GitHub App authenticates as itself with (RS256, 9 minutes, iat 60 s in the past)."""
+    from mochi.extras import require
+
+    require("jwt", "secrets", "signing in as a GitHub App")
     import jwt
 
     issued = int(now if now is not None else time.time()) - 60

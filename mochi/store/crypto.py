@@ -7,9 +7,12 @@ wrong key a value cannot be read, and the error says so (never garbage).
 
 from __future__ import annotations
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from typing import TYPE_CHECKING
 
 from mochi.store.errors import KEY_HOWTO, CredentialError
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 MASK = "********"
 
@@ -20,6 +23,11 @@ class Cipher:
     def __init__(self, key: str | None) -> None:
         self._fernet: MultiFernet | None = None
         if key:
+            from mochi.extras import require
+
+            require("cryptography", "secrets", "MOCHI_SECRET_KEY (credentials stored encrypted)")
+            from cryptography.fernet import Fernet, MultiFernet
+
             keys = [k.strip() for k in key.split(",") if k.strip()]
             try:
                 self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
@@ -45,6 +53,8 @@ class Cipher:
             raise CredentialError(
                 "reading a stored credential needs MOCHI_SECRET_KEY, the key it was stored with"
             )
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
         except (InvalidToken, UnicodeError):

@@ -63,6 +63,13 @@ def make_engine(url: str) -> Engine:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         connect_args["timeout"] = 30  # wait for another writer instead of failing at once
     elif backend == "postgresql":
+        if parsed.get_driver_name() == "psycopg":
+            from mochi.extras import MissingExtraError, require
+
+            try:
+                require("psycopg", "postgres", "a record on PostgreSQL")
+            except MissingExtraError as exc:
+                raise StoreError(str(exc)) from None
         connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
         connect_args["application_name"] = "mochi"
         # a statement or a lock that takes longer is the server's problem, not the review's
