@@ -32,7 +32,9 @@ _TEST_DIRS = frozenset(
 )
 # integrationTest/, testFixtures/, e2e-tests/, api_tests/
 _TEST_DIR_SHAPE = re.compile(r"[a-z0-9](?:Tests?|Specs?)$|[_-](?:tests?|specs?)$|^test(?:[A-Z]|[_-])")
-_TEST_MARKERS = (".test.", ".spec.", "_test.", "-test.", ".stories.", ".story.", ".cy.", ".e2e.")
+_TEST_MARKERS = (
+    ".test.", ".spec.", "_test.", "-test.", ".stories.", ".story.", ".cy.", ".e2e.", ".mock.", ".mocks.",
+)  # fmt: skip
 # OrderServiceTest.java, OrderServiceIT.kt, test_orders.py, conftest.py, orders_spec.rb (case-sensitive)
 _TEST_NAME = re.compile(
     r"(?:Tests?|IT|Spec)\.(?:java|kt|kts|groovy|scala)$|^test_\w+\.py$|^conftest\.py$|_spec\.rb$"
@@ -72,6 +74,7 @@ _GENERATED_DIRS = frozenset(
         "node_modules",
         "bower_components",
         "vendor",
+        "vendors",
         "vendored",
         "third_party",
         "third-party",

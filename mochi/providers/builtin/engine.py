@@ -125,7 +125,10 @@ class BuiltinReviewer:
             if hit.line is not None:
                 added = [no for no in hit.touched_lines() if no in source.added]
                 # only what the change introduces: not code it merely moves or reformats
-                if not added or (self._only_introduced and source.moved_code(added)):
+                if not added or (
+                    self._only_introduced
+                    and (source.moved_code(added) or (hit.evidence and source.was_there(hit.evidence, added)))
+                ):
                     continue
             key = (hit.line, hit.message)
             if key in seen:

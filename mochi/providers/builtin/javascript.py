@@ -254,8 +254,11 @@ def _any_in_signature(source: SourceFile, _: Options) -> Iterator[Hit]:
         raw = source.line(line).encode("utf-8")
         for node, _part in reversed(found):  # right to left, so earlier byte columns stay valid
             raw = raw[: node.start_point.column] + b"unknown" + raw[node.end_point.column :]
+        owner = found[0][0].parent.parent if found[0][0].parent is not None else None
+        one_line = owner is not None and owner.start_point.row == owner.end_point.row
         yield Hit(
             line,
+            evidence=text(owner) if one_line else None,  # `event: any`: the old line may have had it
             message=f"`any` in a {parts} turns off type checking for every caller. Use the real type, a "
             "generic, or `unknown` (which forces a check before use).",
             suggestion=raw.decode("utf-8", "replace"),
@@ -270,14 +273,16 @@ def _loose_equality(source: SourceFile, _: Options) -> Iterator[Hit]:
         return
     for expr in source.query(Q_LOOSE_EQUALITY).get("e", []):
         left, right = expr.child_by_field_name("left"), expr.child_by_field_name("right")
-        if (left is not None and left.type == "null") or (right is not None and right.type == "null"):
-            continue  # `x == null` is the idiom for "null or undefined"
+        if any(side is not None and (side.type in ("null", "undefined") or text(side) == "undefined")
+               for side in (left, right)):  # fmt: skip
+            continue  # `x == null` (or `== undefined`) is the idiom for "null or undefined"
         operator = expr.child_by_field_name("operator")
         assert operator is not None
         strict = text(operator) + "="
         yield Hit(
             first_line(expr),
             end_line=last_line(expr),
+            evidence=text(expr),
             message=f"`{text(operator)}` converts types before comparing (`0 == ''` and `'1' == 1` are "
             f"true). Use `{strict}`; compare with `== null` only when you mean null or undefined.",
             suggestion=replace_span(source, operator, strict),

@@ -32,8 +32,12 @@ class Hit:
     """One place a check found a problem.
 
     The hit counts only when one of `line..end_line` or of `extra_lines` is an added line (a
-    construct that spans several lines counts when any of them is added). `line=None` means the
-    whole file (it always counts, the check already decided the file is part of the change).
+    construct that spans several lines counts when any of them is added), or, when `introduced_by`
+    is given, one of those lines (an `unsafe` block is introduced by its `unsafe` line, not by an
+    edit inside it). `line=None` means the whole file (it always counts, the check already decided
+    the file is part of the change). `evidence` is the construct's own text (an `any`, `a == b`):
+    when a line the same hunk removes already held it (whitespace aside), the change only edited
+    around it and the hit does not count.
     """
 
     line: int | None
@@ -41,9 +45,14 @@ class Hit:
     message: str | None = None  # replaces the rule's message (e.g. to show a redacted value)
     suggestion: str | None = None
     extra_lines: tuple[int, ...] = ()
+    introduced_by: tuple[int, ...] | None = None
+    evidence: str | None = None
 
     def touched_lines(self) -> Iterable[int]:
         """Every new-file line whose addition makes this hit part of the change."""
+        if self.introduced_by is not None:
+            yield from self.introduced_by
+            return
         if self.line is not None:
             yield from range(self.line, (self.end_line or self.line) + 1)
         yield from self.extra_lines

@@ -296,6 +296,7 @@ def _unsafe_block(source: SourceFile, _: Options) -> Iterator[Hit]:
         yield Hit(
             start,
             end_line=last_line(block),
+            introduced_by=(start,),  # an edit inside an old block does not make it new
             message="`unsafe` block without a `// SAFETY:` comment: the compiler no longer checks memory "
             "safety here, so the invariants that make it sound must be written down (and reviewed). Avoid "
             "unsafe if a safe API exists; otherwise add `// SAFETY: <why this is sound>` above it.",

@@ -104,9 +104,10 @@ _URL_CREDENTIALS = re.compile(
 )
 
 
-# a password spelled as the name of what goes there: `twilio://AccountSid:AuthToken@FromPhoneNo`, `PASSWORD`
+# a password spelled as the name of what goes there: `twilio://AccountSid:AuthToken@FromPhoneNo`, `PASSWORD`,
+# `some-password`
 _NAMED_SLOT = re.compile(
-    r"(?=[A-Za-z_\-]*(?:[A-Z]|_))[A-Za-z_\-]*(?i:token|passw|secret|pwd|key)[A-Za-z_\-]*"
+    r"(?=[A-Za-z_\-]*(?:[A-Z]|_|-))[A-Za-z_\-]*(?i:token|passw|secret|pwd|key)[A-Za-z_\-]*"
 )
 
 

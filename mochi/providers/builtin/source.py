@@ -115,6 +115,20 @@ class SourceFile:
             return bool(lines) and all(self.moved(no) for no in lines)
         return all(self.moved(no) or self._moved_from_elsewhere(no) for no in long)
 
+    def was_there(self, evidence: str, lines: Iterable[int]) -> bool:
+        """True when `evidence` (whitespace aside) is on a line removed by the hunk of every one of
+        these added lines: the change edited a line that already held it."""
+        needle = "".join(evidence.split())
+        if not needle:
+            return False
+        for no in lines:
+            hunk = next((h for h in self.diff.hunks if any(ln.new_no == no for ln in h.lines)), None)
+            if hunk is None or not any(
+                needle in "".join(ln.text.split()) for ln in hunk.lines if ln.kind is LineKind.REMOVED
+            ):
+                return False
+        return True
+
     def _moved_from_elsewhere(self, no: int) -> bool:
         return "".join(self.line(no).split()) in self._removed_anywhere()
 

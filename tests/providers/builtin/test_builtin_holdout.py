@@ -250,3 +250,52 @@ def test_a_url_whose_password_names_its_slot_is_documentation() -> None:
     assert hits(added("src/components/notifications/Apprise.vue", help_text), "secrets.url-credentials") == []
     real = "<p>amqp://mochi:Zq7vK2mPx9@broker.internal:5672</p>\n"
     assert hits(added("src/components/notifications/Apprise.vue", real), "secrets.url-credentials") == [1]
+
+
+# ----------------------------------------------------------------------------- the third held-out sample
+
+
+def test_an_edit_inside_an_old_unsafe_block_does_not_make_it_new() -> None:
+    """meilisearch c99ba882: a line inside an old `unsafe` block changed; the block was reported."""
+    from tests.providers.builtin.builtin_diffs import modified
+
+    before = code("""
+        pub fn sum(a: &[u8]) -> u8 {
+            unsafe {
+                let x = a.get_unchecked(0);
+                *x
+            }
+        }
+    """)
+    after = before.replace("get_unchecked(0)", "get_unchecked(1)")
+    assert hits(modified("milli/src/sum_of_typos.rs", before, after), "rust.unsafe-block") == []
+    new_block = before.replace("    unsafe {", "    let y = 1;\n    unsafe {").replace("pub fn", "fn")
+    assert hits(modified("milli/src/sum_of_typos.rs", before.replace("unsafe {", "{"), new_block),
+                "rust.unsafe-block") == [3]  # fmt: skip
+
+
+def test_a_construct_the_edited_line_already_held_is_not_new() -> None:
+    """jaeger-ui 9068a116, etherpad 40014d82: `any` and `==` re-reported when another token of the line
+    changed; `== undefined` is the null-or-undefined idiom (etherpad 40c5e70a)."""
+    from tests.providers.builtin.builtin_diffs import modified
+
+    old = "export function adapt(field: any, label: string) {\n  return field.value == label;\n}\n"
+    new = "export function adapt(field: any, label: string, hint?: string) {\n  return field.value == label || hint == label;\n}\n"  # noqa: E501
+    findings = modified("src/components/adapter.tsx", old, new)
+    assert hits(findings, "ts.any-in-signature") == []  # `field: any` was there
+    assert hits(findings, "js.loose-equality") == [2]  # `hint == label` is new
+    undefined = "if (value == undefined || other != undefined) {\n  go();\n}\n"
+    assert hits(added("src/node/hooks.js", undefined), "js.loose-equality") == []
+
+
+def test_vendored_mocks_and_placeholder_credentials_in_docs() -> None:
+    """etherpad ce1e9672: `src/static/js/vendors/nice-select.js`; jaeger-ui 9068a116: `metrics.mock.js`;
+    apollo 7df79bf8: `mysql://some-user-name:some-password@host` in a deployment guide."""
+    vendored = added("src/static/js/vendors/nice-select.js", "console.log('open');\n")
+    assert hits(vendored, "js.console-log") == []
+    big = "export default {\n" + "  series: [1, 2, 3],\n" * 3000 + "};\n"
+    assert hits(added("src/reducers/metrics.mock.js", big), "generic.large-file") == []
+    assert hits(added("src/reducers/metrics.js", big), "generic.large-file") == [None]
+    guide = "jdbc:mysql://some-user-name:some-password@10.0.0.1:3306/ApolloConfigDB\n"
+    in_docs = added("docs/en/deployment/distributed-deployment-guide.md", guide)
+    assert hits(in_docs, "secrets.url-credentials") == []

@@ -243,7 +243,8 @@ export async function fetchOrders(): Promise<Order[]> {
         "bench/precision. Nested uses count (`Promise<any>`, `any[]`). Variables and class fields typed `any` are "
         "not reported, only function parameters and return types. Silent in test files, generated "
         "files and plain JavaScript, and where an eslint comment turns off "
-        "`@typescript-eslint/no-explicit-any`.",
+        "`@typescript-eslint/no-explicit-any`. A parameter the edited line already had (`event: any` "
+        "before and after) is not new.",
     ),
     "js.loose-equality": RuleDoc(
         summary="Values are compared with == or !=, which convert types before comparing.",
@@ -273,7 +274,9 @@ export function isSoldOut(variant) {
   return variant.stock === 0;
 }
 """,
-        notes='`x == null` and `x != null` are not reported: they are the idiom for "null or '
-        'undefined". Silent in test files, and where an eslint comment turns off `eqeqeq`.',
+        notes="`x == null`, `x != null` and the same with `undefined` are not reported: they are the "
+        'idiom for "null or undefined". A comparison the edited line already held (the change touched '
+        "something else on it) is not new. Silent in test files, and where an eslint comment turns off "
+        "`eqeqeq`.",
     ),
 }

@@ -140,7 +140,8 @@ pub fn checksum(data: &[u8]) -> u32 {
 }
 """,
         notes="The comment counts on the block's first line or the three lines above it. `unsafe fn` "
-        "and `unsafe impl` are not checked, only `unsafe { ... }` blocks.",
+        "and `unsafe impl` are not checked, only `unsafe { ... }` blocks. A block is part of a change "
+        "when its `unsafe` line is: an edit inside an old block does not report the block.",
     ),
     "rust.sql-format": RuleDoc(
         summary="sqlx or diesel executes SQL built with format! or string concatenation.",
