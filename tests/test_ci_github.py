@@ -455,7 +455,7 @@ def test_a_pull_request_gets_its_jira_ticket_and_is_recorded(tmp_path: Path, pr:
     assert proc.returncode == 1, proc.stderr
     assert "PAY-142: Refunds" in prompt and "A refund never exceeds the capture" in prompt
     listing = subprocess.run(
-        [sys.executable, "-m", "mochi", "reviews", "list", "--json"],
+        [sys.executable, "-m", "mochi", "reviews", "list", "--all", "--json"],
         env={**os.environ, "MOCHI_DATABASE_URL": f"sqlite:///{db}"},
         capture_output=True,
         text=True,
@@ -528,7 +528,7 @@ def test_a_failed_pull_request_review_can_be_retried_from_the_record(
                 [sys.executable, "-m", "mochi", *args], cwd=workspace, env=env, capture_output=True, text=True
             )
 
-        (row,) = json.loads(mochi_cli("reviews", "list", "--json").stdout)["reviews"]
+        (row,) = json.loads(mochi_cli("reviews", "list", "--all", "--json").stdout)["reviews"]
         assert row["status"] == "FAILED"
         ollama.enqueue_chat(answer((PATH, 23, "`b` may be zero.")))
         retried = mochi_cli("reviews", "retry", str(row["id"]))
@@ -536,4 +536,4 @@ def test_a_failed_pull_request_review_can_be_retried_from_the_record(
         shown = json.loads(mochi_cli("reviews", "show", str(row["id"]), "--json").stdout)["review"]
     assert (shown["status"], shown["attempts"]) == ("COMPLETED", 2)
     assert any("`b` may be zero" in c["body"] for c in gh.review_comments)
-    assert len(json.loads(mochi_cli("reviews", "list", "--json").stdout)["reviews"]) == 1
+    assert len(json.loads(mochi_cli("reviews", "list", "--all", "--json").stdout)["reviews"]) == 1

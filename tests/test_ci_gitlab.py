@@ -173,7 +173,10 @@ def test_mochi_ci_as_a_process_dispatches_to_gitlab(scenario: Scenario, tmp_path
     assert gl.token not in proc.stdout + proc.stderr
     # the run is in the record, with the note each finding was posted as
     listed = subprocess.run(
-        [sys.executable, "-m", "mochi", "reviews", "list", "--json"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "mochi", "reviews", "list", "--all", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
     )
     (row,) = json.loads(listed.stdout)["reviews"]
     assert (row["pr_number"], row["status"]) == (IID, "COMPLETED")

@@ -198,22 +198,42 @@ def reviews() -> None:
 @click.option(
     "--limit", type=click.IntRange(1, 10_000), default=50, show_default=True, help="At most this many."
 )
+@click.option(
+    "--all",
+    "every",
+    is_flag=True,
+    help="Every repository's reviews (default inside a checkout: only this repository's).",
+)
 @json_option
 def reviews_list(
-    repo: str | None, pr_number: int | None, status: str | None, since: str | None, limit: int, as_json: bool
+    repo: str | None,
+    pr_number: int | None,
+    status: str | None,
+    since: str | None,
+    limit: int,
+    every: bool,
+    as_json: bool,
 ) -> None:
-    """Recorded reviews, newest first."""
+    """Recorded reviews, newest first: inside a checkout, only that repository's (--all for every one)."""
     with handling():
         from mochi.store import reviews as repo_
 
         since_at = parse_since(since) if since else None
+        here = None if repo or every else _this_repository(Path.cwd())
         rows = repo_.list_reviews(
-            open_engine(), repository=repo, pr_number=pr_number, status=status, since=since_at, limit=limit
+            open_engine(),
+            repository=repo,
+            repositories=here,
+            pr_number=pr_number,
+            status=status,
+            since=since_at,
+            limit=limit,
         )
 
         def text() -> None:
             if not rows:
-                click.echo("no recorded reviews" + (" match" if repo or pr_number or status or since else ""))
+                click.echo("no recorded reviews" + (" match" if repo or pr_number or status or since else "")
+                           + (f" of {here[0]} (--all: every repository's)" if here else ""))  # fmt: skip
                 return
             table(
                 [
@@ -244,6 +264,29 @@ def reviews_list(
             )
 
         emit({"reviews": rows}, as_json, text)
+
+
+def _this_repository(cwd: Path) -> list[str] | None:
+    """The names this checkout's reviews are recorded under: its path (local reviews) and the
+    `owner/name` of its origin (pull requests), or None outside a checkout."""
+    import subprocess
+
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout.strip() if out.returncode == 0 and out.stdout.strip() else None
+
+    top = git("rev-parse", "--show-toplevel")
+    if top is None:
+        return None
+    names = [str(Path(top))]
+    origin = git("remote", "get-url", "origin")
+    match = re.search(r"[:/]([^/:]+/[^/]+?)(?:\.git)?/?$", origin or "")
+    if match:
+        names.append(match.group(1))
+    return names
 
 
 @reviews.command("show")

@@ -193,15 +193,19 @@ def list_reviews(
     engine: Engine,
     *,
     repository: str | None = None,
+    repositories: Sequence[str] | None = None,
     pr_number: int | None = None,
     status: str | None = None,
     since: datetime | None = None,
     limit: int = 50,
 ) -> list[dict[str, Any]]:
-    """Newest first. `repository` matches any part of the name (`acme/api`, a path fragment)."""
+    """Newest first. `repository` matches any part of the name (`acme/api`, a path fragment);
+    `repositories` exactly one of these names (a checkout's path and its `owner/name`)."""
     query = select(ReviewRow).order_by(ReviewRow.created_at.desc(), ReviewRow.id.desc()).limit(limit)
     if repository:
         query = query.where(ReviewRow.repository.contains(repository, autoescape=True))
+    if repositories is not None:
+        query = query.where(ReviewRow.repository.in_(list(repositories)))
     if pr_number is not None:
         query = query.where(ReviewRow.pr_number == pr_number)
     if status:

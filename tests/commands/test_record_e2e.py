@@ -60,7 +60,7 @@ def test_a_review_is_recorded_and_reviews_list_and_show_display_it(change: GitRe
         )
         proc = mochi("review", "--format", "json", cwd=change.path, env={**env, "OLLAMA_HOST": ollama.url})
     assert "`b` may be zero" in json.dumps(_json(proc)["findings"])
-    [listed] = _json(cli("reviews", "list", "--json", env=env))["reviews"]
+    [listed] = _json(cli("reviews", "list", "--all", "--json", env=env))["reviews"]
     assert listed["status"] == "COMPLETED" and listed["repository"] == str(change.path)
     assert (listed["provider"], listed["model"]) == ("ollama", "qwen2.5-coder:7b")
     assert (listed["prompt_tokens"], listed["completion_tokens"]) == (812, 96)
@@ -95,7 +95,7 @@ def test_two_reviews_at_once_on_one_postgresql_do_not_conflict(change: GitRepo, 
         outs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], [err for _, err in outs]
     assert all("warning" not in err.lower() for _, err in outs), outs
-    rows = _json(cli("reviews", "list", "--json", env={"MOCHI_DATABASE_URL": pg_url}))["reviews"]
+    rows = _json(cli("reviews", "list", "--all", "--json", env={"MOCHI_DATABASE_URL": pg_url}))["reviews"]
     assert len({r["id"] for r in rows}) == 2 and {r["status"] for r in rows} == {"COMPLETED"}
     assert all(r["findings_count"] >= 1 for r in rows)
 
@@ -199,11 +199,11 @@ def test_the_default_model_and_a_stored_template_are_used(change: GitRepo, tmp_p
     user = chats[0].body["messages"][-1]["content"]
     assert "TEAM-JAVA-RULES for java" in user
     # `mochi prompt` shows exactly that prompt: the stored template, and no row is recorded for it
-    before = _json(mochi("reviews", "list", "--json", env=env))["reviews"]
+    before = _json(mochi("reviews", "list", "--all", "--json", env=env))["reviews"]
     shown = mochi("prompt", cwd=change.path, env=env)
     assert shown.returncode == 0, shown.stderr
     assert "TEAM-JAVA-RULES for java" in shown.stdout
-    assert _json(mochi("reviews", "list", "--json", env=env))["reviews"] == before
+    assert _json(mochi("reviews", "list", "--all", "--json", env=env))["reviews"] == before
 
 
 @pytest.mark.slow
@@ -231,5 +231,23 @@ def test_no_record_and_ci_without_a_url_write_nothing(change: GitRepo, tmp_path:
     proc = mochi("review", "--provider", "builtin", cwd=change.path, env={"MOCHI_DATA_DIR": str(data_dir)})
     assert proc.returncode == 0, proc.stderr
     assert (data_dir / "mochi.db").is_file()  # locally, by default, with nothing to set up
-    listed = _json(cli("reviews", "list", "--json", env={"MOCHI_DATA_DIR": str(data_dir)}))["reviews"]
+    listed = _json(cli("reviews", "list", "--all", "--json", env={"MOCHI_DATA_DIR": str(data_dir)}))[
+        "reviews"
+    ]
     assert [r["status"] for r in listed] == ["COMPLETED"]
+
+
+@pytest.mark.slow
+def test_reviews_list_shows_this_checkouts_reviews_unless_all(change: GitRepo, tmp_path: Path) -> None:
+    env = {"MOCHI_DATABASE_URL": f"sqlite:///{tmp_path / 'record.db'}"}
+    proc = mochi("review", "--provider", "builtin", "--format", "json", cwd=change.path, env=env)
+    assert proc.returncode == 0, proc.stderr
+    other = GitRepo(tmp_path / "other")
+    other.write("README.md", "other\n")
+    other.commit("base")
+    here = json.loads(mochi("reviews", "list", "--json", cwd=change.path / "src", env=env).stdout)["reviews"]
+    there = mochi("reviews", "list", cwd=other.path, env=env)
+    every = json.loads(mochi("reviews", "list", "--all", "--json", cwd=other.path, env=env).stdout)["reviews"]
+    assert [r["repository"] for r in here] == [str(change.path)]
+    assert there.returncode == 0 and f"no recorded reviews of {other.path} (--all" in there.stdout
+    assert [r["repository"] for r in every] == [str(change.path)]

@@ -79,17 +79,17 @@ def _recorded(db_url: str, repo: Path) -> int:
 
 
 def test_reviews_list_show_comments_delete(mochi: Mochi, db_url: str, tmp_path: Path) -> None:
-    assert "no recorded reviews" in mochi("reviews", "list").stdout
+    assert "no recorded reviews" in mochi("reviews", "list", "--all").stdout
     first = _recorded(db_url, tmp_path)
     second = _recorded(db_url, tmp_path)
-    listed = js(mochi("reviews", "list", "--json"))["reviews"]
+    listed = js(mochi("reviews", "list", "--all", "--json"))["reviews"]
     assert [r["id"] for r in listed] == [second, first]
     assert js(mochi("reviews", "list", "--repo", "acme", "--status", "completed", "--since", "1h", "--json"))[
         "reviews"
     ]
     assert js(mochi("reviews", "list", "--repo", "other/thing", "--json"))["reviews"] == []
     assert js(mochi("reviews", "list", "--since", "2999-01-01", "--json"))["reviews"] == []
-    assert "acme/api" in mochi("reviews", "list").stdout
+    assert "acme/api" in mochi("reviews", "list", "--all").stdout
     shown = mochi("reviews", "show", str(first)).stdout
     assert "COMPLETED" in shown and "NPE here" in shown and "CREATED" in shown
     data = js(mochi("reviews", "show", str(first), "--json"))["review"]

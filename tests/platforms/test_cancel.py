@@ -66,7 +66,7 @@ def test_sigterm_mid_review_closes_the_check_run_and_marks_the_record_failed(tmp
     assert took < 10  # it did not wait for the model call in flight
     assert check["status"] == "completed" and check["conclusion"] == "failure"
     listed = subprocess.run(
-        [sys.executable, "-m", "mochi", "reviews", "list", "--json"],
+        [sys.executable, "-m", "mochi", "reviews", "list", "--all", "--json"],
         env={**env, "GITHUB_ACTIONS": ""},
         capture_output=True,
         text=True,

@@ -28,6 +28,6 @@ def test_an_empty_change_is_not_recorded(tmp_path: Path) -> None:
         )
 
     assert mochi("review").returncode == 5
-    listing = mochi("reviews", "list", "--json")
+    listing = mochi("reviews", "list", "--all", "--json")
     assert listing.returncode == 0, listing.stderr
     assert json.loads(listing.stdout)["reviews"] == []
