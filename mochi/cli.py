@@ -77,12 +77,19 @@ class LazyGroup(click.Group):
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "-V", "--version", prog_name="mochi")
-def main() -> None:
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No progress lines on stderr, any command (warnings and errors show).",
+)
+def main(quiet: bool) -> None:
     """Sonar-Mochi: review code changes with an LLM and built-in checks."""
     import os
 
-    from mochi.commands.runtime import guard_workflow_commands, handle_sigterm
+    from mochi.commands.runtime import guard_workflow_commands, handle_sigterm, set_quiet
 
+    set_quiet(quiet)
     guard_workflow_commands(os.environ)
     handle_sigterm()
 

@@ -364,6 +364,7 @@ def run_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Slee
     "--no-cache", is_flag=True, help="Ask the model again, even about a head whose review completed."
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr (warnings and errors show).")
 def ci(**params: Any) -> None:
     """Review this CI run's pull request, merge request or push and post the results (GitHub Actions,
     GitLab CI, or a Jenkins multibranch build of a GitHub or GitLab change).
@@ -376,9 +377,10 @@ def ci(**params: Any) -> None:
     """
     import os
 
-    from mochi.commands.runtime import errors, setup_logging
+    from mochi.commands.runtime import errors, set_quiet, setup_logging
 
     setup_logging(params["verbose"])
+    set_quiet(params["quiet"])
     with errors():
         code = run_ci(params, os.environ)
     sys.exit(code)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     "--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Settings file to apply."
 )
 @click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr (warnings and errors show).")
 def eval_command(
     set_dir: Path,
     provider: str | None,
@@ -50,6 +51,7 @@ def eval_command(
     min_recall: float | None,
     config_path: Path | None,
     verbose: int,
+    quiet: bool,
 ) -> None:
     """Score a reviewer on a labelled eval set: precision, recall and F1 per rule and overall.
 
@@ -64,9 +66,10 @@ def eval_command(
 
     from mochi import evaluate
     from mochi.commands.compose import build_provider, compose
-    from mochi.commands.runtime import errors, progress, setup_logging
+    from mochi.commands.runtime import errors, progress, set_quiet, setup_logging
 
     setup_logging(verbose)
+    set_quiet(quiet)
     with errors():
         evalset = evaluate.load_set(set_dir)
         flags: dict[str, Any] = {"provider": provider or "builtin", "model": model}

@@ -17,7 +17,7 @@ import click
 
 from mochi.commands.compose import Composed, build_provider, compose
 from mochi.commands.runtime import errors as _errors
-from mochi.commands.runtime import progress
+from mochi.commands.runtime import progress, set_quiet
 from mochi.commands.runtime import setup_logging as _setup_logging
 from mochi.errors import EmptyChangeError, UsageError
 
@@ -73,6 +73,12 @@ def target_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             help="Settings file (default: .mochi.toml at the repository root).",
         ),
         click.option("-v", "--verbose", count=True, help="More logging on stderr (-vv for debug)."),
+        click.option(
+            "-q",
+            "--quiet",
+            is_flag=True,
+            help="No progress lines on stderr (warnings and errors show).",
+        ),
     ]
     for opt in reversed(opts):
         fn = opt(fn)
@@ -171,6 +177,7 @@ def review(**params: Any) -> None:
     5 nothing to review; 6 an output could not be written.
     """
     _setup_logging(params["verbose"])
+    set_quiet(params["quiet"])
     with _errors():
         flags = _flags(params, _COMMON_FLAGS)
         flags.update(fail_on=params["fail_on"], format=params["fmt"], pull=params["pull"])

@@ -128,8 +128,19 @@ def errors() -> Iterator[None]:
         sys.exit(0)
 
 
+_QUIET = [False]
+
+
+def set_quiet(quiet: bool) -> None:
+    """`-q`: no progress lines from here on (warnings and errors still show)."""
+    if quiet:
+        _QUIET[0] = True
+
+
 def progress(message: str) -> None:
-    """A progress line on stderr (no password inside a URL)."""
+    """A progress line on stderr (no password inside a URL); nothing under `-q`."""
+    if _QUIET[0]:
+        return
     sys.stderr.write(f"mochi: {mask_credentials(message)}\n")
     sys.stderr.flush()
 
