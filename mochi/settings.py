@@ -63,7 +63,7 @@ class Settings(BaseModel):
     cache: bool = True  # reuse the answer to a prompt asked before (mochi.cache); false/--no-cache: ask
     # -- output
     fail_on: Severity | None = None
-    format: Literal["text", "markdown", "json", "sarif", "junit"] = "text"
+    format: Literal["text", "markdown", "json", "sarif", "junit", "codequality"] = "text"
     junit_report: str | None = None  # Jenkins: also write findings as JUnit XML here
 
     @model_validator(mode="before")

@@ -30,3 +30,15 @@ def test_every_command_and_option_has_help_text() -> None:
     commands = _commands(main, ctx, "mochi")
     missing += [path for path, command in commands if not (command.help or command.short_help)]
     assert missing == []
+
+
+def test_format_and_output_accept_the_same_formats() -> None:
+    """`--format X` prints what `--output X=PATH` writes, for every renderer (and `reviews retry`)."""
+    import typing
+
+    from mochi.commands.review import FORMATS
+    from mochi.publish.files import RENDERERS
+    from mochi.settings import Settings
+
+    assert set(FORMATS) == set(RENDERERS)
+    assert set(typing.get_args(Settings.model_fields["format"].annotation)) == set(RENDERERS)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from mochi.diff.git import Git
     from mochi.models import ReviewTarget
 
-FORMATS = ("text", "markdown", "json", "sarif", "junit")
+FORMATS = ("text", "markdown", "json", "sarif", "junit", "codequality")
 SEVERITIES = ("low", "medium", "high", "critical")
 _COMMON_FLAGS = ("base", "include", "exclude", "provider", "model", "fallback")
 

@@ -379,7 +379,7 @@ def reviews_delete(review_id: int, yes: bool, as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json", "sarif", "junit"]),
+    type=click.Choice(["text", "markdown", "json", "sarif", "junit", "codequality"]),
     help="What to print on stdout (default: text).",
 )
 @click.option(
