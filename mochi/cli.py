@@ -24,6 +24,7 @@ COMMANDS = {
     "models": "mochi.commands.store_admin:models",
     "templates": "mochi.commands.store_admin:templates",
     "integrations": "mochi.commands.store_integrations:integrations",
+    "doctor": "mochi.commands.doctor:doctor",
 }
 
 # one line each for `mochi --help`, without importing the commands
@@ -45,6 +46,7 @@ SUMMARIES = {
     "models": "Model configurations (ai_model_configs); the default one is used when nothing else chooses.",
     "templates": "Prompt templates per language and framework; an active one replaces the file template.",
     "integrations": "GitHub and Jira URLs and credentials (stored encrypted).",
+    "doctor": "Check the set-up before a first review: git, settings, model, Jira, tokens, record, key.",
 }
 
 
