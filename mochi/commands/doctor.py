@@ -93,8 +93,11 @@ class _Printer:
 
         if text is None:
             return None
+        from mochi.providers.builtin.secret_values import is_placeholder
+
         for secret in sorted(self.secrets, key=len, reverse=True):
-            if len(secret) >= 4:
+            # `OPENAI_API_KEY=none` for a local server: masking every "none" would garble the lines
+            if len(secret) >= 8 or (len(secret) >= 4 and not is_placeholder(secret)):
                 text = text.replace(secret, "********")
         return mask_credentials(text)
 
