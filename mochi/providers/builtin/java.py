@@ -169,6 +169,14 @@ def _failure_returned(clause: Node) -> bool:
 
 
 _THROWS = re.compile(r"\b(?:throw|return)\b")
+_IGNORED = re.compile(r"_|ignored?|expected|ignorable|unused", re.IGNORECASE)
+
+
+def _catch_name(param: Node) -> str:
+    name = param.child_by_field_name("name")
+    if name is None:  # tree-sitter-java: the variable is a plain identifier child
+        name = next((c for c in reversed(param.named_children) if c.type == "identifier"), None)
+    return text(name) if name is not None else ""
 
 
 def _only_logging_edited(source: SourceFile, clause: Node) -> bool:
@@ -207,6 +215,8 @@ def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
         if not statements:
             if len(statements) != len(body.named_children):
                 continue  # an empty catch with a comment says the exception is expected on purpose
+            if _IGNORED.fullmatch(_catch_name(param)):
+                continue  # `catch (X ignored) {}`: the name says so (IntelliJ's convention, Java 22's `_`)
             message = (
                 "Empty catch block: the exception disappears and the failure goes unnoticed. Handle it, "
                 "rethrow it wrapped with context, or, if it is really expected, say why in a comment."

@@ -16,11 +16,13 @@ import re
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from tree_sitter import Node
+
 from mochi.models import LineKind
 from mochi.providers.builtin.java_syntax import annotation_names, is_test_source, modifiers_of
 from mochi.providers.builtin.rule import Hit, Options
 from mochi.providers.builtin.source import SourceFile
-from mochi.providers.builtin.syntax import ancestors, first_line, last_line, text
+from mochi.providers.builtin.syntax import ancestors, descendants, first_line, last_line, text
 
 Q_FIELDS = "(field_declaration (modifiers) @mods) @field"
 Q_PARAMS = "(formal_parameter (modifiers) @mods) @param"
@@ -38,11 +40,18 @@ _WRAPPERS = frozenset({"List", "Set", "Collection", "Iterable", "Optional", "Arr
 
 _CONSTRUCTOR_HEAD = re.compile(r"^\s*(?:public|protected|private)?\s*([A-Z]\w*)\s*\(")
 _CLASSES = frozenset({"class_declaration", "enum_declaration", "record_declaration"})
+# a nested or anonymous class's constructor is not the outer class's injection
+_NESTED = _CLASSES | {"interface_declaration"}
 
 
-def _constructor_injected(class_text: str) -> bool:
-    """The class's constructor assigns a field from a parameter of the same name (`this.x = x;`)."""
-    return any(m.group(1) == m.group(2) for m in _ASSIGN_FROM_PARAM.finditer(class_text))
+def _constructor_injected(owner: Node) -> bool:
+    """The class's own constructor (not a nested class's) assigns a field from a parameter of the same
+    name (`this.x = x;`)."""
+    body = owner.child_by_field_name("body")
+    if body is None:
+        return False
+    constructors = descendants(body, frozenset({"constructor_declaration"}), stop=_NESTED)
+    return any(m.group(1) == m.group(2) for c in constructors for m in _ASSIGN_FROM_PARAM.finditer(text(c)))
 
 
 def _removed_constructor_injection(source: SourceFile) -> tuple[set[str], set[str]]:
@@ -68,7 +77,9 @@ def field_injection(source: SourceFile, _: Options) -> Iterator[Hit]:
         owner_text = text(owner) if owner is not None else source.text
         owner_name = text(owner.child_by_field_name("name")) if owner is not None else ""
         replaced = name in removed_fields and owner_name in removed_classes
-        mixed = _constructor_injected(owner_text) or bool(_CONSTRUCTOR_LOMBOK.search(owner_text))
+        mixed = (_constructor_injected(owner) if owner is not None else False) or bool(
+            _CONSTRUCTOR_LOMBOK.search(owner_text)
+        )
         if not replaced and not mixed:
             continue  # the class injects into fields throughout: its convention, not this change's choice
         why = (

@@ -211,6 +211,8 @@ def _function_name(fn: Node) -> str | None:
 
 
 def _has_return(node: Node) -> bool:
+    if node.type in _FUNCTIONS:
+        return False  # `function draw() { if (!x) return; }` declared in the component returns from draw
     return node.type == "return_statement" or any(
         True for _ in descendants(node, frozenset({"return_statement"}), stop=_FUNCTIONS)
     )

@@ -299,3 +299,78 @@ def test_vendored_mocks_and_placeholder_credentials_in_docs() -> None:
     guide = "jdbc:mysql://some-user-name:some-password@10.0.0.1:3306/ApolloConfigDB\n"
     in_docs = added("docs/en/deployment/distributed-deployment-guide.md", guide)
     assert hits(in_docs, "secrets.url-credentials") == []
+
+
+# ----------------------------------------------------------------------------- the fourth held-out sample
+
+
+def test_a_nested_classs_constructor_is_not_the_outer_classs_injection() -> None:
+    """kkFileView 6754232a: @Autowired fields of a service whose nested Runnable takes them in its own
+    constructor were "mixed with constructor injection"."""
+    text = code("""
+        @Service
+        public class FileConverQueueTask {
+            @Autowired
+            FilePreviewFactory previewFactory;
+
+            class ConverTask implements Runnable {
+                FilePreviewFactory previewFactory;
+
+                public ConverTask(FilePreviewFactory previewFactory) {
+                    this.previewFactory = previewFactory;
+                }
+
+                public void run() { }
+            }
+        }
+    """)
+    assert hits(added("src/main/java/cn/keking/FileConverQueueTask.java", text), "java.field-injection") == []
+    mixed = text.replace(
+        "    class ConverTask",
+        "    FileConverQueueTask(Clock clock) {\n        this.clock = clock;\n    }\n\n    class ConverTask",
+    )
+    assert hits(added("src/main/java/cn/keking/FileConverQueueTask.java", mixed), "java.field-injection") == [
+        3
+    ]
+
+
+def test_an_empty_catch_whose_variable_is_named_ignore_is_deliberate() -> None:
+    """nacos 4c2d56cc: `catch (UnsupportedEncodingException ignore) {}`."""
+    text = code("""
+        class WebUtils {
+            String resolve(String v) {
+                try {
+                    v = decode(v);
+                } catch (UnsupportedEncodingException ignore) {
+                }
+                try {
+                    v = trim(v);
+                } catch (Exception e) {
+                }
+                return v;
+            }
+        }
+    """)
+    assert hits(added("src/main/java/com/alibaba/WebUtils.java", text), "java.swallowed-exception") == [9]
+
+
+def test_a_return_inside_a_function_declared_in_the_component_is_not_an_early_return() -> None:
+    """umami bdcdcd9d: `function draw() { if (!canvas.current) return; ... }` before a useEffect."""
+    text = code("""
+        import React, { useEffect, useRef } from 'react';
+
+        export default function PageviewsChart({ data }) {
+          const canvas = useRef();
+          function draw() {
+            if (!canvas.current) return;
+            paint(canvas.current, data);
+          }
+          useEffect(() => {
+            if (data) draw();
+          }, [data]);
+          if (!data) return null;
+          useEffect(() => {}, []);
+          return <canvas ref={canvas} />;
+        }
+    """)
+    assert hits(added("components/PageviewsChart.js", text), "react.conditional-hook") == [13]

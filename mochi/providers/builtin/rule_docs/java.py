@@ -63,7 +63,8 @@ public class OrderService {
 """,
         notes="The rule reports field injection where the change goes against the class itself: it "
         "replaces the constructor injection of a field, or mixes field injection into a class that "
-        "injects through its constructor (or Lombok's `@RequiredArgsConstructor`). A class that injects "
+        "injects through its own constructor (or Lombok's `@RequiredArgsConstructor`; a nested class's "
+        "constructor does not count). A class that injects "
         "everything into fields follows its code base's convention: a project-wide decision, not this "
         "change's, so no finding; nor without the whole file (a diff alone does not show the "
         "constructor). Constructor and setter injection are not reported. Silent in test code (under "
@@ -225,7 +226,8 @@ public class RefundService {
     }
 }
 """,
-        notes="An empty catch block that holds a comment is accepted as deliberate. A catch of a specific "
+        notes="An empty catch block that holds a comment, or whose variable says so (`ignored`, `ignore`, "
+        "`expected`, `_`), is accepted as deliberate. A catch of a specific "
         "exception (not `Exception`, `RuntimeException` or `Throwable`) that only logs is not "
         "reported, nor a catch around `close()` calls, nor one whose method then returns its failure "
         "(`return false;`, `return null;`, or a variable set to null before the try and returned), "

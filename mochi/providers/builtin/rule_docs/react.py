@@ -156,6 +156,8 @@ export function AccountMenu({ user }) {
         "rules. Components are recognised by a Capitalized name, a default export or a wrapper "
         "(`memo`, `forwardRef`, `withX(...)`), custom hooks by a `useX` name. Calls on other objects "
         "(`router.useRoute()`) are ignored, and so are tests (`renderHook(() => useX())`) and a diff "
-        "without the whole file when the function around the call is not in it.",
+        "without the whole file when the function around the call is not in it. A `return` inside a "
+        "function declared in the component (`function draw() { if (!x) return; }`) is not an early "
+        "return of the component.",
     ),
 }
