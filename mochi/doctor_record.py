@@ -9,13 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mochi.doctor import Check, split_fix
 from mochi.errors import MochiError
 from mochi.store.bounded import RECORD_TIMEOUT_S, _bounded
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from mochi.settings import Settings
 
 
@@ -75,15 +77,20 @@ def _schema_line(where: str, revision: str | None) -> Check:
     return line("fail", f"{where}: schema {revision} is newer than this mochi's ({head})", "upgrade mochi")
 
 
+# What is stored encrypted, at this schema and at the ones before revision 0003 renamed the
+# integrations' columns (doctor reads a record that no review has upgraded yet; it never migrates).
+_MODEL_KEYS = "SELECT name, api_key_encrypted FROM ai_model_configs"
+_INTEGRATION_CREDENTIALS = (
+    "SELECT type, name, credentials_encrypted FROM integration_configs",
+    "SELECT kind, kind, credentials_encrypted FROM integration_configs",  # 0001, 0002
+)
+
+
 def _read_record(url: str) -> tuple[str | None, list[tuple[str, str]] | None]:
     """The schema revision, and what is stored encrypted (None: a schema this mochi does not know)."""
-    from sqlalchemy import select
     from sqlalchemy.exc import SQLAlchemyError
-    from sqlalchemy.orm import Session
 
     from mochi.store.db import make_engine, schema_revision
-    from mochi.store.models import IntegrationRow as Integ
-    from mochi.store.models import ModelConfigRow as Model
 
     engine = make_engine(url)
     try:
@@ -91,19 +98,40 @@ def _read_record(url: str) -> tuple[str | None, list[tuple[str, str]] | None]:
         if revision is None:
             return None, []
         try:
-            with Session(engine) as session:
-                models = session.execute(select(Model.name, Model.api_key_encrypted)).all()
-                kinds = session.execute(select(Integ.kind, Integ.credentials_encrypted)).all()
+            models, integrations = _read_encrypted(engine)
         except SQLAlchemyError:
             if revision == _head():
                 raise
             return revision, None  # another schema: what it holds is not known
         found = [(f"model '{name}'s API key", token) for name, token in models if token]
         return revision, found + [
-            (f"the {kind} integration's credentials", token) for kind, token in kinds if token
+            (f"the {_integration(kind, name)} integration's credentials", token)
+            for kind, name, token in integrations
+            if token
         ]
     finally:
         engine.dispose()
+
+
+def _read_encrypted(engine: Engine) -> tuple[list[Any], list[Any]]:
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    with engine.connect() as conn:
+        models = list(conn.execute(text(_MODEL_KEYS)).all())
+    failure: SQLAlchemyError | None = None
+    for query in _INTEGRATION_CREDENTIALS:
+        try:
+            with engine.connect() as conn:  # a failed query ends its (PostgreSQL) transaction
+                return models, list(conn.execute(text(query)).all())
+        except SQLAlchemyError as exc:
+            failure = exc
+    assert failure is not None
+    raise failure
+
+
+def _integration(kind: str, name: str) -> str:
+    return kind if name in (kind, "") else f"{kind} '{name}'"
 
 
 def _head() -> str:

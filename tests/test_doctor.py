@@ -10,6 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from mochi.doctor import split_fix
+from mochi.store.db import SCHEMA_REVISION
 from tests.commands.fake_services import FakeGitHubJira
 from tests.fakes.doctor_servers import FakeGitHubTokens, FakeGitLabTokens
 from tests.fakes.llm_servers import FakeOllama
@@ -90,7 +91,7 @@ def test_a_good_set_up_is_green_in_text_and_json(
     )
     assert "octocat, a classic token (scopes: repo, workflow)" in found["github"][0][1]
     assert "token 'mochi-reviewer' (scopes: api)" in found["gitlab"][0][1]
-    assert "schema 0002, up to date" in found["database"][0][1]
+    assert f"schema {SCHEMA_REVISION}, up to date" in found["database"][0][1]
     assert "decrypts the jira integration's credentials" in found["secret key"][0][1]
     for secret in (JIRA_TOKEN, GITHUB_TOKEN, GITLAB_TOKEN, key):
         assert secret not in run.stdout + run.stderr + as_json.stdout
@@ -247,14 +248,24 @@ def test_the_secret_key_must_read_what_is_stored(repo: GitRepo, tmp_path: Path) 
 
 @pytest.mark.slow
 def test_a_record_behind_this_mochi_is_a_warning_and_is_left_as_it_is(repo: GitRepo, tmp_path: Path) -> None:
-    env = {"MOCHI_DATA_DIR": str(tmp_path / "data")}
-    assert mochi("db", "upgrade", cwd=repo.path, env=env).returncode == 0
+    key = Fernet.generate_key().decode()
+    env = {"MOCHI_DATA_DIR": str(tmp_path / "data"), "MOCHI_SECRET_KEY": key}
+    stored = mochi("integrations", "set", "jira", "--url", "http://127.0.0.1:9", "--pat", "jira-pat-value",
+                   cwd=repo.path, env=env)  # fmt: skip
+    assert stored.returncode == 0, stored.stderr
     assert mochi("db", "downgrade", "--yes", cwd=repo.path, env=env).returncode == 0
-    run = doctor(repo, tmp_path, MOCHI_PROVIDER="builtin")
+    before = str(int(SCHEMA_REVISION) - 1).zfill(4)
+    run = doctor(repo, tmp_path, MOCHI_PROVIDER="builtin", MOCHI_SECRET_KEY=key)
     assert run.returncode == 0, run.stdout
     [(status, text)] = lines(run.stdout)["database"]
-    assert status == "warn" and "schema 0001, this mochi's is 0002: run `mochi db upgrade`" in text
-    assert "0001" in mochi("db", "current", cwd=repo.path, env=env).stdout  # doctor migrated nothing
+    assert (
+        status == "warn"
+        and f"schema {before}, this mochi's is {SCHEMA_REVISION}: run `mochi db upgrade`" in text
+    )
+    # what the older schema stores encrypted is still found (under its older column names)
+    [(status, text)] = lines(run.stdout)["secret key"]
+    assert status == "ok" and "decrypts the jira integration's credentials" in text
+    assert before in mochi("db", "current", cwd=repo.path, env=env).stdout  # doctor migrated nothing
 
 
 @pytest.mark.slow

@@ -4,6 +4,12 @@ resources). Models and templates are in store_admin.py, integrations in store_in
 The database is MOCHI_DATABASE_URL, else the local SQLite file in the user's data directory
 (MOCHI_DATA_DIR). Every listing takes `--json` (a versioned contract: `{"version": 1, ...}`).
 Heavy modules are imported inside the commands: this module is imported by `mochi --version`.
+
+The `--json` keys are the system design's column names (review_type, repo_path, github_owner,
+github_repo, base_commit, head_commit, ai_model; file_path, line_number, comment_type,
+suggested_code, metadata; action, timestamp; model_name, api_endpoint, config, is_active; type,
+name). Version 1 only added them: the names it had before are still there, as aliases with the
+same values (`ALIASES` in mochi.store.reviews, model_configs and integrations), and go in version 2.
 """
 
 from __future__ import annotations
@@ -243,7 +249,7 @@ def reviews_list(
                         _when(r["created_at"]),
                         _short(r["repository"], 40),
                         _short(f"PR #{r['pr_number']}" if r["pr_number"] else r["target_label"], 30),
-                        _short(f"{r['provider']}/{r['model']}" if r["provider"] else "builtin", 30),
+                        _short(r["ai_model"] or "builtin", 30),
                         str(r["findings_count"]),
                         str(r["prompt_tokens"] + r["completion_tokens"]),
                         r["cost"] or "-",
@@ -302,14 +308,15 @@ def reviews_show(review_id: int, as_json: bool) -> None:
 
 
 def _print_review(r: dict[str, Any]) -> None:
-    used = f"{r['provider']}/{r['model']}" if r["provider"] else "built-in checks only"
+    used = r["ai_model"] or "built-in checks only"
     asked = f"{r['requested_provider']}/{r['requested_model']}"
     lines = [
         f"review {r['id']}  {r['status']}  (attempt {r['attempts']})",
-        f"repository   {r['repository']}" + (f"  PR #{r['pr_number']}" if r["pr_number"] else ""),
+        f"repository   {r['repository']}  {r['review_type']}"
+        + (f" #{r['pr_number']}" if r["pr_number"] else ""),
         f"target       {r['target_label']}"
-        + (f"  ({r['base_sha'][:12]}...{(r['head_sha'] or '')[:12]})" if r["base_sha"] else ""),
-        f"model        {used}" + (f"  (asked for {asked})" if r["provider"] and asked != used else ""),
+        + (f"  ({r['base_commit'][:12]}...{(r['head_commit'] or '')[:12]})" if r["base_commit"] else ""),
+        f"model        {used}" + (f"  (asked for {asked})" if r["ai_model"] and asked != used else ""),
         f"tokens       {r['prompt_tokens']} prompt + {r['completion_tokens']} completion"
         f" in {r['llm_calls']} call(s)",
         f"duration     {r['duration_s']} s" if r["duration_s"] is not None else "duration     -",
@@ -327,18 +334,20 @@ def _print_review(r: dict[str, Any]) -> None:
     click.echo("\nhistory:")
     for h in r["history"]:
         details = {k: v for k, v in h["details"].items() if v not in (None, "", [], {})}
-        click.echo(f"  {_when(h['at'])}  {h['event']:<9}  {json.dumps(details) if details else ''}".rstrip())
+        click.echo(
+            f"  {_when(h['timestamp'])}  {h['action']:<9}  {json.dumps(details) if details else ''}".rstrip()
+        )
     click.echo(f"\n{len(r['comments'])} comment(s):")
     _print_comments(r["comments"])
 
 
 def _print_comments(comments: list[dict[str, Any]]) -> None:
     for c in comments:
-        where = c["path"] + (f":{c['line']}" if c["line"] else "")
-        click.echo(f"  [{c['severity']}] {where}  ({c['type']}, {c['source']})")
+        where = c["file_path"] + (f":{c['line_number']}" if c["line_number"] else "")
+        click.echo(f"  [{c['severity']}] {where}  ({c['comment_type']}, {c['source']})")
         click.echo(f"      {c['message']}")
-        if c["suggestion"]:
-            click.echo(f"      suggestion: {c['suggestion']}")
+        if c["suggested_code"]:
+            click.echo(f"      suggestion: {c['suggested_code']}")
         if c["posted_url"] or c["posted_comment_id"]:
             click.echo(f"      posted: {c['posted_url'] or c['posted_comment_id']}")
 

@@ -62,7 +62,10 @@ def _params(pairs: tuple[str, ...]) -> dict[str, Any] | None:
 
 @click.group()
 def models() -> None:
-    """Model configurations (ai_model_configs); the default one is used when nothing else chooses."""
+    """Model configurations (ai_model_configs); the default one is used when nothing else chooses.
+
+    `--base-url` sets the configuration's api_endpoint, `--param` its config, `--model` its model_name.
+    """
 
 
 def _model_options(fn: Any) -> Any:
@@ -106,14 +109,24 @@ def models_list(as_json: bool) -> None:
                         str(r["id"]),
                         r["name"] + (" *" if r["is_default"] else ""),
                         r["provider"],
-                        r["model"],
-                        r["base_url"] or "-",
+                        r["model_name"],
+                        r["api_endpoint"] or "-",
                         r["api_key"] or "-",
                         f"{r['prompt_price_per_1k'] or '-'} / {r['completion_price_per_1k'] or '-'}",
+                        "active" if r["is_active"] else "inactive",
                     ]
                     for r in rows
                 ],
-                ["ID", "NAME", "PROVIDER", "MODEL", "BASE URL", "API KEY", "PRICE/1K (IN / OUT)"],
+                [
+                    "ID",
+                    "NAME",
+                    "PROVIDER",
+                    "MODEL",
+                    "API ENDPOINT",
+                    "API KEY",
+                    "PRICE/1K (IN / OUT)",
+                    "STATE",
+                ],
             )
             click.echo("\n* the default model")
 
@@ -126,6 +139,7 @@ def models_list(as_json: bool) -> None:
 @click.option("--model", required=True, help="Model name (Azure: the deployment name).")
 @_model_options
 @click.option("--default", "make_default", is_flag=True, help="Make it the default model.")
+@click.option("--inactive", is_flag=True, help="Store it without using it as the default yet.")
 @json_option
 def models_add(
     name: str,
@@ -137,6 +151,7 @@ def models_add(
     prompt_price: str | None,
     completion_price: str | None,
     make_default: bool,
+    inactive: bool,
     as_json: bool,
 ) -> None:
     """Store a model configuration."""
@@ -150,13 +165,14 @@ def models_add(
             cipher_for(settings),
             name=name,
             provider=provider,
-            model=model,
-            base_url=base_url,
+            model_name=model,
+            api_endpoint=base_url,
             api_key=_secret(api_key),
-            parameters=_params(params),
+            config=_params(params),
             prompt_price_per_1k=_price(prompt_price),
             completion_price_per_1k=_price(completion_price),
             default=make_default,
+            is_active=not inactive,
         )
         emit({"id": model_id, "name": name}, as_json, lambda: click.echo(f"added model {model_id} ({name})"))
 
@@ -168,6 +184,9 @@ def models_add(
 @click.option("--model", help="A new model name (Azure: the deployment name).")
 @_model_options
 @click.option("--clear-api-key", is_flag=True, help="Remove the stored API key.")
+@click.option(
+    "--active/--inactive", default=None, help="Use it, or keep it stored but unused (not the default)."
+)
 @json_option
 def models_update(
     ref: str,
@@ -180,6 +199,7 @@ def models_update(
     prompt_price: str | None,
     completion_price: str | None,
     clear_api_key: bool,
+    active: bool | None,
     as_json: bool,
 ) -> None:
     """Change a model configuration (options not given stay as they are)."""
@@ -197,9 +217,10 @@ def models_update(
             clear_api_key=clear_api_key,
             name=name,
             provider=provider,
-            model=model,
-            base_url=base_url,
-            parameters=_params(params),
+            model_name=model,
+            api_endpoint=base_url,
+            config=_params(params),
+            is_active=active,
             prompt_price_per_1k=_price(prompt_price),
             completion_price_per_1k=_price(completion_price),
         )
@@ -248,7 +269,7 @@ def models_test(ref: str, as_json: bool) -> None:
         encrypted = model_configs.encrypted_key(engine, int(config["id"]))
         api_key = cipher_for(settings).decrypt(encrypted) if encrypted else None
         model_settings = model_configs.settings_for(settings, config, api_key)
-        provider = build_provider(model_settings, config["provider"], config["model"])
+        provider = build_provider(model_settings, config["provider"], config["model_name"])
         result = check_model(provider)
         data = {"ok": True, "model": result.who, "duration_s": result.duration_s, **result.details}
         emit(data, as_json, lambda: click.echo(f"ok: {result.who} answered in {result.duration_s} s"))

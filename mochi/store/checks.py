@@ -76,10 +76,10 @@ def check_github(client: httpx.Client, integration: Integration) -> CheckResult:
     if creds.get("token"):
         path = "/user"
         headers["Authorization"] = f"Bearer {creds['token']}"
-    elif creds.get("private_key") and integration.settings.get("app_id"):
+    elif creds.get("private_key") and integration.config.get("app_id"):
         path = "/app"
         try:
-            token = github_app_jwt(str(integration.settings["app_id"]), creds["private_key"])
+            token = github_app_jwt(str(integration.config["app_id"]), creds["private_key"])
         except Exception as exc:  # PyJWT/cryptography raise several types for a bad PEM
             raise CheckError(
                 f"the stored GitHub App private key cannot sign a token ({type(exc).__name__}): "
@@ -88,7 +88,7 @@ def check_github(client: httpx.Client, integration: Integration) -> CheckResult:
         headers["Authorization"] = f"Bearer {token}"
     else:
         raise CheckError("no GitHub credentials are stored: `mochi integrations set github --token -`")
-    data = _get(client, integration.url + path, headers, "GitHub")
+    data = _get(client, integration.api_endpoint + path, headers, "GitHub")
     who = str(data.get("login") or data.get("slug") or data.get("name") or "?")
     return CheckResult(ok=True, who=who, duration_s=data.pop("_duration_s"), details={"endpoint": path})
 
@@ -100,14 +100,14 @@ def check_jira(client: httpx.Client, integration: Integration) -> CheckResult:
     auth: tuple[str, str] | None = None
     if creds.get("pat"):
         headers["Authorization"] = f"Bearer {creds['pat']}"
-    elif creds.get("token") and integration.settings.get("email"):
-        auth = (str(integration.settings["email"]), creds["token"])
+    elif creds.get("token") and integration.config.get("email"):
+        auth = (str(integration.config["email"]), creds["token"])
     else:
         raise CheckError(
             "no Jira credentials are stored: `mochi integrations set jira --url URL --email EMAIL --token -` "
             "(Cloud) or `--pat -` (Server/Data Center)"
         )
-    data = _get(client, integration.url + "/rest/api/2/myself", headers, "Jira", auth=auth)
+    data = _get(client, integration.api_endpoint + "/rest/api/2/myself", headers, "Jira", auth=auth)
     who = str(data.get("displayName") or data.get("emailAddress") or data.get("name") or "?")
     return CheckResult(
         ok=True, who=who, duration_s=data.pop("_duration_s"), details={"endpoint": "/rest/api/2/myself"}

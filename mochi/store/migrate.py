@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -42,18 +44,56 @@ def _lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
+@contextmanager
+def _migrating(engine: Engine, *, lock: bool = True) -> Iterator[Connection]:
+    """A connection whose migrations run in one transaction, committed only when they all succeed.
+
+    PostgreSQL: the advisory lock (`lock`), and no statement timeout: moving a large record's rows
+    may take longer than any statement of a review.
+
+    SQLite: foreign keys off while migrating. A batch migration rebuilds a table (CREATE the new
+    one, copy, DROP the old one), and with foreign keys on, dropping `reviews` would cascade into
+    every comment and history row. The pragma has no effect inside a transaction, so it is set
+    before BEGIN; the foreign keys are checked before COMMIT instead. BEGIN IMMEDIATE, issued here
+    because pysqlite would leave DDL outside any transaction, makes the whole migration atomic and
+    makes a second process wait for the first (then find the schema at head) instead of racing it.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            if lock:
+                _lock(conn)
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL statement_timeout = 0"))
+            yield conn
+        return
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        raw = conn.connection.driver_connection
+        legacy = getattr(raw, "isolation_level", "")
+        raw.isolation_level = None  # type: ignore[union-attr]  # BEGIN/COMMIT are ours
+        try:
+            with conn.begin():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                yield conn
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"the migration left rows without their parent: {broken[:5]}")
+        finally:
+            raw.isolation_level = legacy  # type: ignore[union-attr]
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head", *, lock: bool = True) -> None:
     """Apply migrations up to `revision` in one transaction."""
-    with engine.begin() as conn:
-        if lock:
-            _lock(conn)
+    with _migrating(engine, lock=lock) as conn:
         command.upgrade(_config(conn), revision)
 
 
 def downgrade(engine: Engine, revision: str = "-1") -> None:
     """Revert migrations down to `revision` ("-1": one step, "base": everything)."""
-    with engine.begin() as conn:
-        _lock(conn)
+    with _migrating(engine) as conn:
         command.downgrade(_config(conn), revision)
 
 

@@ -1,7 +1,11 @@
 """Repository functions for ai_model_configs: named models, the default one, prices.
 
-A model configuration becomes Settings with `settings_for()`: its provider, model, base URL,
-API key (decrypted) and parameters replace the corresponding settings.
+A model configuration becomes Settings with `settings_for()`: its provider, model name, API
+endpoint, API key (decrypted) and config (parameters) replace the corresponding settings. An inactive
+configuration is kept but never used as the default model.
+
+`model_dict` uses the design's names (the columns'); until version 2 of the `--json` output it
+also carries the earlier names (`ALIASES`).
 """
 
 from __future__ import annotations
@@ -36,7 +40,17 @@ _API_KEY_FIELD = {
     "anthropic": "anthropic_api_key",
     "azure": "azure_openai_api_key",
 }
-_FIELDS = ("provider", "model", "base_url", "parameters", "prompt_price_per_1k", "completion_price_per_1k")
+_FIELDS = (
+    "provider",
+    "model_name",
+    "api_endpoint",
+    "config",
+    "is_active",
+    "prompt_price_per_1k",
+    "completion_price_per_1k",
+)
+# old `--json` name -> the design's name; the old names go in version 2 of the output
+ALIASES = {"model": "model_name", "base_url": "api_endpoint", "parameters": "config"}
 
 
 def check_provider(provider: str) -> str:
@@ -67,23 +81,27 @@ def add_model(
     *,
     name: str,
     provider: str,
-    model: str,
-    base_url: str | None = None,
+    model_name: str,
+    api_endpoint: str | None = None,
     api_key: str | None = None,
-    parameters: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
     prompt_price_per_1k: Decimal | None = None,
     completion_price_per_1k: Decimal | None = None,
     default: bool = False,
+    is_active: bool = True,
 ) -> int:
     """Store a model configuration (the API key encrypted); returns its id."""
+    if default and not is_active:
+        raise UsageError("an inactive model cannot be the default: drop --inactive or --default")
     row = ModelConfigRow(
         name=name,
         provider=check_provider(provider),
-        model=model,
-        base_url=base_url,
+        model_name=model_name,
+        api_endpoint=api_endpoint,
         # encrypt before opening a transaction: no key, no row
         api_key_encrypted=cipher.encrypt(api_key) if api_key else None,
-        parameters=check_parameters(parameters or {}),
+        config=check_parameters(config or {}),
+        is_active=is_active,
         prompt_price_per_1k=prompt_price_per_1k,
         completion_price_per_1k=completion_price_per_1k,
         is_default=False,
@@ -103,14 +121,14 @@ def add_model(
 
 def update_model(engine: Engine, cipher: Cipher, ref: str, *, api_key: str | None = None,
                  clear_api_key: bool = False, **fields: Any) -> None:  # fmt: skip
-    """Change the given fields (None leaves a field as it is)."""
+    """Change the given fields (None leaves a field as it is). An inactive model is not the default."""
     for key in fields:
         if key not in (*_FIELDS, "name"):
             raise TypeError(key)
     if fields.get("provider") is not None:
         fields["provider"] = check_provider(fields["provider"])
-    if fields.get("parameters") is not None:
-        fields["parameters"] = check_parameters(fields["parameters"])
+    if fields.get("config") is not None:
+        fields["config"] = check_parameters(fields["config"])
     encrypted = cipher.encrypt(api_key) if api_key else None
     try:
         with Session(engine) as session, session.begin():
@@ -122,6 +140,8 @@ def update_model(engine: Engine, cipher: Cipher, ref: str, *, api_key: str | Non
                 row.api_key_encrypted = encrypted
             elif clear_api_key:
                 row.api_key_encrypted = None
+            if not row.is_active:
+                row.is_default = False
     except IntegrityError:
         raise StoreError(
             f"a model named '{fields.get('name')}' exists already: choose another name"
@@ -137,6 +157,10 @@ def set_default(engine: Engine, ref: str) -> int:
     """Make this model the default (used when no flag or environment variable chooses one)."""
     with Session(engine) as session, session.begin():
         row = _find(session, ref)
+        if not row.is_active:
+            raise StoreError(
+                f"the model '{row.name}' is inactive: `mochi models update {row.name} --active` first"
+            )
         _set_default(session, row.id)
         return row.id
 
@@ -153,7 +177,11 @@ def get_model(engine: Engine, ref: str) -> dict[str, Any]:
 
 def default_model(engine: Engine) -> dict[str, Any] | None:
     with Session(engine) as session:
-        row = session.scalar(select(ModelConfigRow).where(ModelConfigRow.is_default.is_(True)))
+        row = session.scalar(
+            select(ModelConfigRow).where(
+                ModelConfigRow.is_default.is_(True), ModelConfigRow.is_active.is_(True)
+            )
+        )
         return model_dict(row) if row is not None else None
 
 
@@ -163,14 +191,17 @@ def model_dict(row: ModelConfigRow, *, with_secret: bool = False) -> dict[str, A
         "id": row.id,
         "name": row.name,
         "provider": row.provider,
-        "model": row.model,
-        "base_url": row.base_url,
+        "model_name": row.model_name,
+        "api_endpoint": row.api_endpoint,
         "api_key": mask(row.api_key_encrypted),
-        "parameters": row.parameters,
+        "config": row.config,
+        "is_active": row.is_active,
         "is_default": row.is_default,
         "prompt_price_per_1k": _str(row.prompt_price_per_1k),
         "completion_price_per_1k": _str(row.completion_price_per_1k),
     }
+    for old, new in ALIASES.items():
+        data[old] = data[new]
     if with_secret:
         data["api_key_encrypted"] = row.api_key_encrypted
     return data
@@ -182,12 +213,13 @@ def encrypted_key(engine: Engine, model_id: int) -> str | None:
         return row.api_key_encrypted if row is not None else None
 
 
-def settings_for(settings: Settings, config: Mapping[str, Any], api_key: str | None) -> Settings:
-    """`settings` with this model configuration's provider, model, URL, key and parameters."""
-    provider = str(config["provider"])
-    values: dict[str, Any] = {"provider": provider, "model": config["model"], **config.get("parameters", {})}
-    if config.get("base_url") and provider in _BASE_URL_FIELD:
-        values[_BASE_URL_FIELD[provider]] = str(config["base_url"]).rstrip("/")
+def settings_for(settings: Settings, model: Mapping[str, Any], api_key: str | None) -> Settings:
+    """`settings` with this model configuration's (a `model_dict`) provider, model, URL, key and
+    config."""
+    provider = str(model["provider"])
+    values: dict[str, Any] = {"provider": provider, "model": model["model_name"], **model.get("config", {})}
+    if model.get("api_endpoint") and provider in _BASE_URL_FIELD:
+        values[_BASE_URL_FIELD[provider]] = str(model["api_endpoint"]).rstrip("/")
     if api_key and provider in _API_KEY_FIELD:
         values[_API_KEY_FIELD[provider]] = api_key
     return settings.with_values(values)
@@ -202,7 +234,7 @@ def cost_of(
     with Session(engine) as session:
         row = session.scalar(
             select(ModelConfigRow)
-            .where(ModelConfigRow.provider == provider, ModelConfigRow.model == model)
+            .where(ModelConfigRow.provider == provider, ModelConfigRow.model_name == model)
             .where(
                 ModelConfigRow.prompt_price_per_1k.is_not(None)
                 | ModelConfigRow.completion_price_per_1k.is_not(None)

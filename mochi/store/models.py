@@ -3,18 +3,27 @@
 JSON columns are JSONB on PostgreSQL and JSON (text) on SQLite. Ids are 64-bit integers
 (INTEGER on SQLite, whose rowid is the only auto-incrementing key). Every timestamp is UTC.
 The Alembic migrations in `mochi/store/migrations/versions/` create exactly this schema;
-`tests/store/test_migrations.py` checks that the two agree.
+`tests/store/test_migrations.py` checks that the two agree. The column names are the system
+design's; revision 0003 renamed the earlier ones (`v0003_design_names.py` lists what moved where).
 
 reviews                       one row per review run (a retry reuses its row)
     id                        bigint PK
+    review_type               LOCAL | PR (CHECK): PR for a pull/merge request, else LOCAL (a checkout,
+                              a CI push)
+    repo_path                 the checkout path of a local review, NULL for a hosted one
+    github_owner, github_repo "owner" and "name" of a hosted repository's "owner/name" (a GitLab
+                              project path: "group/subgroup" and "project"); NULL for a local review
+    base_commit, head_commit  the resolved commits, when known
+    ai_model                  "provider/model" of the model that answered; NULL for built-in checks only
+    user_id                   who asked (the server's API key user); NULL for a CLI or CI run
     repository                "owner/name" for a hosted PR, the checkout path for a local review
+                              (what `reviews list --repo` and a checkout's listing match)
     pr_number                 PR/MR number, NULL for a local review
     target_kind               worktree | staged | range | diff_file | pull_request
     target_label              human description ("working tree vs main", "#12")
     target                    JSON: the ReviewTarget, enough to re-run it (`reviews retry`)
     options                   JSON: what was asked for (provider, model, fallback, include, exclude);
                               never a secret
-    base_sha, head_sha        the resolved commits, when known
     branch                    the head branch, when known
     status                    PENDING | IN_PROGRESS | COMPLETED | FAILED (CHECK)
     requested_provider/_model what the settings asked for
@@ -35,7 +44,13 @@ reviews                       one row per review run (a retry reuses its row)
 
 review_comments               one row per finding
     id, review_id             FK reviews ON DELETE CASCADE
-    path, line, end_line, side, type (CHECK), severity (CHECK), category, message, suggestion,
+    file_path, line_number, end_line, side (CHECK)
+    comment_type              suggestion | question | bug | praise (CHECK)
+    severity                  low | medium | high | critical (CHECK)
+    category, message
+    suggested_code            the suggested replacement, when the finding has one
+    metadata                  JSON: the finding's provenance {"source", "rule_id", "anchored"}
+                              (also kept as the columns below); default {}
     source, rule_id, anchored, fingerprint
     posted_comment_id         the id of the comment a publisher posted (GitHub, GitLab...)
     posted_url                its URL
@@ -43,17 +58,24 @@ review_comments               one row per finding
     indexes: review_id, (review_id, fingerprint)
 
 ai_model_configs              named model configurations (`mochi models`)
-    id, name (UNIQUE), provider, model, base_url
+    id, name (UNIQUE), provider
+    model_name                the provider's model name (Azure: the deployment)
+    api_endpoint              the server URL (Ollama host, OpenAI-compatible URL, Azure endpoint)
     api_key_encrypted         Fernet token (MOCHI_SECRET_KEY); never the key itself
-    parameters                JSON: temperature, num_ctx, max_output_tokens, timeout_s, ...
+    config                    JSON: temperature, num_ctx, max_output_tokens, timeout_s, ...
+    is_active                 FALSE: kept, but never used as the default model (default TRUE)
     is_default                at most one TRUE row (partial unique index)
     prompt_price_per_1k, completion_price_per_1k   NUMERIC(12,6), in the user's currency
     created_at, updated_at
 
 integration_configs           credentials for the services mochi talks to (`mochi integrations`)
-    id, kind (github | jira, CHECK, UNIQUE), url
+    id, type (github | jira, CHECK)
+    name                      UNIQUE per type; `mochi integrations set` names it after its type
+    api_endpoint              the service's URL
     credentials_encrypted     Fernet token of a JSON object (token, private key, ...)
-    settings                  JSON, non-secret (email, app_id, ...)
+    config                    JSON, non-secret (email, app_id, ...)
+    is_active                 FALSE: kept, but not used by reviews (default TRUE)
+    user_id                   whose integration it is (the server's users); NULL: everyone's
     created_at, updated_at
 
 review_templates              prompt templates per language and framework (`mochi templates`)
@@ -63,11 +85,11 @@ review_templates              prompt templates per language and framework (`moch
 
 review_history                one row per lifecycle step
     id, review_id             FK reviews ON DELETE CASCADE
-    event                     CREATED | STARTED | COMPLETED | FAILED (CHECK)
+    action                    CREATED | STARTED | COMPLETED | FAILED (CHECK)
     status                    the review's status after the step
     details                   JSON: {"error": ...}, {"attempt": 2}, {"provider": ...}
-    created_at
-    index: (review_id, created_at)
+    timestamp                 when it happened
+    index: (review_id, timestamp)
 
 llm_answers                   the model's answers already paid for (mochi.cache), shared by every
                               machine that uses this database (CI runners are thrown away)
@@ -98,22 +120,29 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    UniqueConstraint,
     text,
+    true,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 STATUSES = ("PENDING", "IN_PROGRESS", "COMPLETED", "FAILED")
-EVENTS = ("CREATED", "STARTED", "COMPLETED", "FAILED")
-INTEGRATION_KINDS = ("github", "jira")
-FINDING_TYPES = ("suggestion", "question", "bug", "praise")
+REVIEW_TYPES = ("LOCAL", "PR")
+ACTIONS = ("CREATED", "STARTED", "COMPLETED", "FAILED")
+INTEGRATION_TYPES = ("github", "jira")
+COMMENT_TYPES = ("suggestion", "question", "bug", "praise")
 SEVERITIES = ("low", "medium", "high", "critical")
+SIDES = ("RIGHT", "LEFT")
 
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments an INTEGER PRIMARY KEY.
 Id = BigInteger().with_variant(Integer(), "sqlite")
 Money = Numeric(12, 6)
+# Server defaults for the columns the design gives a default, so that SQL written from the design
+# (which does not know mochi's Python defaults) can leave them out.
+EMPTY_JSON = text("'{}'")
 
 # Constraint names are stable so that migrations can refer to them.
 NAMING = {
@@ -149,20 +178,27 @@ class ReviewRow(_Timestamps, Base):
     __tablename__ = "reviews"
     __table_args__ = (
         CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(_in("review_type", REVIEW_TYPES), name="review_type"),
         Index("ix_reviews_repository_pr_number", "repository", "pr_number"),
         Index("ix_reviews_status", "status"),
         Index("ix_reviews_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    review_type: Mapped[str] = mapped_column(String(8), nullable=False)
+    repo_path: Mapped[str | None] = mapped_column(String(1024))
+    github_owner: Mapped[str | None] = mapped_column(String(255))
+    github_repo: Mapped[str | None] = mapped_column(String(255))
+    base_commit: Mapped[str | None] = mapped_column(String(64))
+    head_commit: Mapped[str | None] = mapped_column(String(64))
+    ai_model: Mapped[str | None] = mapped_column(String(320))
+    user_id: Mapped[int | None] = mapped_column(Id)
     repository: Mapped[str] = mapped_column(String(512), nullable=False)
     pr_number: Mapped[int | None] = mapped_column(Integer)
     target_kind: Mapped[str] = mapped_column(String(32), nullable=False)
     target_label: Mapped[str] = mapped_column(String(512), nullable=False, default="")
     target: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
     options: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
-    base_sha: Mapped[str | None] = mapped_column(String(64))
-    head_sha: Mapped[str | None] = mapped_column(String(64))
     branch: Mapped[str | None] = mapped_column(String(255))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="PENDING")
     requested_provider: Mapped[str | None] = mapped_column(String(64))
@@ -195,9 +231,9 @@ class ReviewRow(_Timestamps, Base):
 class CommentRow(Base):
     __tablename__ = "review_comments"
     __table_args__ = (
-        CheckConstraint(_in("type", FINDING_TYPES), name="type"),
+        CheckConstraint(_in("comment_type", COMMENT_TYPES), name="comment_type"),
         CheckConstraint(_in("severity", SEVERITIES), name="severity"),
-        CheckConstraint("side IN ('RIGHT', 'LEFT')", name="side"),
+        CheckConstraint(_in("side", SIDES), name="side"),
         Index("ix_review_comments_review_id_fingerprint", "review_id", "fingerprint"),
     )
 
@@ -205,15 +241,19 @@ class CommentRow(Base):
     review_id: Mapped[int] = mapped_column(
         Id, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    path: Mapped[str] = mapped_column(String(1024), nullable=False)
-    line: Mapped[int | None] = mapped_column(Integer)
+    file_path: Mapped[str] = mapped_column(String(1024), nullable=False)
+    line_number: Mapped[int | None] = mapped_column(Integer)
     end_line: Mapped[int | None] = mapped_column(Integer)
     side: Mapped[str] = mapped_column(String(8), nullable=False, default="RIGHT")
-    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    comment_type: Mapped[str] = mapped_column(String(16), nullable=False)
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
     category: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str] = mapped_column(Text, nullable=False)
-    suggestion: Mapped[str | None] = mapped_column(Text)
+    suggested_code: Mapped[str | None] = mapped_column(Text)
+    # `metadata` is the declarative class's MetaData: the attribute has another name
+    metadata_: Mapped[dict[str, Any]] = mapped_column(
+        "metadata", Json, nullable=False, default=dict, server_default=EMPTY_JSON
+    )
     source: Mapped[str] = mapped_column(String(255), nullable=False)
     rule_id: Mapped[str | None] = mapped_column(String(128))
     anchored: Mapped[str] = mapped_column(String(16), nullable=False)
@@ -229,16 +269,16 @@ class CommentRow(Base):
 class HistoryRow(Base):
     __tablename__ = "review_history"
     __table_args__ = (
-        CheckConstraint(_in("event", EVENTS), name="event"),
-        Index("ix_review_history_review_id_created_at", "review_id", "created_at"),
+        CheckConstraint(_in("action", ACTIONS), name="action"),
+        Index("ix_review_history_review_id_timestamp", "review_id", "timestamp"),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     review_id: Mapped[int] = mapped_column(Id, ForeignKey("reviews.id", ondelete="CASCADE"), nullable=False)
-    event: Mapped[str] = mapped_column(String(16), nullable=False)
+    action: Mapped[str] = mapped_column(String(16), nullable=False)
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     details: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    timestamp: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
 
     review: Mapped[ReviewRow] = relationship(back_populates="history")
 
@@ -259,10 +299,11 @@ class ModelConfigRow(_Timestamps, Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
     provider: Mapped[str] = mapped_column(String(64), nullable=False)
-    model: Mapped[str] = mapped_column(String(255), nullable=False)
-    base_url: Mapped[str | None] = mapped_column(String(1024))
+    model_name: Mapped[str] = mapped_column(String(255), nullable=False)
+    api_endpoint: Mapped[str | None] = mapped_column(String(1024))
     api_key_encrypted: Mapped[str | None] = mapped_column(Text)
-    parameters: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
     is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     prompt_price_per_1k: Mapped[Decimal | None] = mapped_column(Money)
     completion_price_per_1k: Mapped[Decimal | None] = mapped_column(Money)
@@ -270,13 +311,19 @@ class ModelConfigRow(_Timestamps, Base):
 
 class IntegrationRow(_Timestamps, Base):
     __tablename__ = "integration_configs"
-    __table_args__ = (CheckConstraint(_in("kind", INTEGRATION_KINDS), name="kind"),)
+    __table_args__ = (
+        CheckConstraint(_in("type", INTEGRATION_TYPES), name="type"),
+        UniqueConstraint("type", "name"),
+    )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    kind: Mapped[str] = mapped_column(String(16), nullable=False, unique=True)
-    url: Mapped[str] = mapped_column(String(1024), nullable=False)
+    type: Mapped[str] = mapped_column(String(16), nullable=False)
+    name: Mapped[str] = mapped_column(String(128), nullable=False)
+    api_endpoint: Mapped[str] = mapped_column(String(1024), nullable=False)
     credentials_encrypted: Mapped[str | None] = mapped_column(Text)
-    settings: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(nullable=False, default=dict)
+    is_active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
+    user_id: Mapped[int | None] = mapped_column(Id)
 
 
 class TemplateRow(_Timestamps, Base):

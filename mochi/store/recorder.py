@@ -1,8 +1,9 @@
 """The lifecycle a review records: PENDING -> IN_PROGRESS -> COMPLETED or FAILED.
 
     recorder.created(target, settings, repository=...)   PENDING      + history CREATED
+                                                         (review_type, repo_path or github_owner/_repo)
     recorder.started()                                   IN_PROGRESS  + history STARTED
-    recorder.finished(review, error=..., failed=...)     COMPLETED/FAILED + every finding
+    recorder.finished(review, error=..., failed=...)     COMPLETED/FAILED + every finding, ai_model
     recorder.failed(exc)                                 FAILED       + history FAILED {"error": ...}
     recorder.posted(fingerprint, comment_id=..., url=...)   where a publisher posted a finding
 
@@ -68,8 +69,15 @@ class Recorder:
 
     # ------------------------------------------------------------------ lifecycle
 
-    def created(self, target: ReviewTarget, settings: Settings, *, repository: str) -> None:
-        """The PENDING row (or, for a retry, nothing yet: the row exists)."""
+    def created(
+        self, target: ReviewTarget, settings: Settings, *, repository: str, user_id: int | None = None
+    ) -> None:
+        """The PENDING row (or, for a retry, nothing yet: the row exists).
+
+        `repository`: the checkout path of a local review (recorded as LOCAL with its repo_path), or
+        the hosted "owner/name" of a pull/merge request (PR with github_owner and github_repo); see
+        mochi.store.reviews.locate. `user_id`: who asked, when a server knows.
+        """
         if self._resume:
             return
         from mochi import __version__
@@ -86,6 +94,7 @@ class Recorder:
                 requested_provider=settings.effective_provider,
                 requested_model=settings.effective_model,
                 mochi_version=__version__,
+                user_id=user_id,
             ),
         )
 

@@ -2,11 +2,16 @@
 
 Each function is one short transaction on the engine it is given, so concurrent reviews on one
 PostgreSQL never hold locks on each other's rows. Rows leave this module as plain dicts
-(`review_dict`, `comment_dict`) for the commands' text and `--json` output.
+(`review_dict`, `comment_dict`, `history_dict`) for the commands' text and `--json` output.
+
+The dicts use the system design's names (the columns'); until the next version of the `--json`
+output they also carry the names of version 1 before revision 0003 (`ALIASES`), so that scripts
+written against them keep working.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -15,9 +20,56 @@ from typing import Any
 from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from mochi.models import Finding, Review, ReviewTarget
+from mochi.models import Finding, Review, ReviewTarget, TargetKind
 from mochi.store.errors import NotFoundError
 from mochi.store.models import STATUSES, CommentRow, HistoryRow, ReviewRow, utcnow
+
+# old `--json` name -> the design's name, per dict; the old names go in version 2 of the output
+ALIASES = {
+    "review": {"base_sha": "base_commit", "head_sha": "head_commit"},
+    "comment": {
+        "path": "file_path",
+        "line": "line_number",
+        "type": "comment_type",
+        "suggestion": "suggested_code",
+    },
+    "history": {"event": "action", "at": "timestamp"},
+}
+_WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
+_CHANGE_URL = re.compile(r"^https?://[^/]+/(?P<project>[^?#]+?)/(?:pull|-/merge_requests)/\d+")
+
+
+def review_type(target: ReviewTarget) -> str:
+    """PR for a pull/merge request, LOCAL for anything else (a checkout, a range, a diff file)."""
+    return "PR" if target.number is not None or target.kind is TargetKind.PULL_REQUEST else "LOCAL"
+
+
+def locate(repository: str, url: str | None = None) -> tuple[str | None, str | None, str | None]:
+    """(repo_path, github_owner, github_repo) of what a review records as its `repository`.
+
+    A checkout path (a local review) is the repo_path; a hosted "owner/name" gives the owner and
+    the name (a GitLab "group/subgroup/project": "group/subgroup" and "project"). A GitLab numeric
+    project id names neither: then the change's `url` (`.../owner/name/pull/7`,
+    `.../group/project/-/merge_requests/7`) does, when there is one.
+    """
+    if not repository:
+        return None, None, None
+    if repository.startswith(("/", "\\", "~", ".")) or _WINDOWS_PATH.match(repository):
+        return repository[:1024], None, None
+    owner, _, name = repository.strip("/").rpartition("/")
+    if not (owner and name):
+        match = _CHANGE_URL.match(url or "")
+        owner, _, name = match.group("project").rpartition("/") if match else ("", "", "")
+    if not (owner and name):
+        return None, None, None
+    return None, owner[:255], name[:255]
+
+
+def ai_model(provider: str | None, model: str | None) -> str | None:
+    """The "provider/model" that answered; None when no model did (built-in checks only)."""
+    if not provider:
+        return None
+    return f"{provider}/{model}" if model else provider
 
 
 def create_review(
@@ -29,18 +81,29 @@ def create_review(
     requested_provider: str | None,
     requested_model: str | None,
     mochi_version: str | None = None,
+    user_id: int | None = None,
 ) -> int:
-    """A PENDING review row and its CREATED history row; returns the review id."""
+    """A PENDING review row and its CREATED history row; returns the review id.
+
+    `repository` is the checkout path of a local review or the hosted "owner/name" (see `locate`);
+    `user_id` who asked, when a server knows (None for the CLI and CI).
+    """
+    repo_path, owner, repo = locate(repository, target.url)
     with Session(engine) as session, session.begin():
         row = ReviewRow(
+            review_type=review_type(target),
+            repo_path=repo_path,
+            github_owner=owner,
+            github_repo=repo,
+            user_id=user_id,
             repository=repository,
             pr_number=target.number,
             target_kind=target.kind.value,
             target_label=target.label()[:512],
             target=target.model_dump(mode="json"),
             options=dict(options),
-            base_sha=target.base_sha,
-            head_sha=target.head_sha,
+            base_commit=target.base_sha,
+            head_commit=target.head_sha,
             branch=target.branch,
             status="PENDING",
             requested_provider=requested_provider,
@@ -50,7 +113,7 @@ def create_review(
         )
         session.add(row)
         session.flush()
-        session.add(HistoryRow(review_id=row.id, event="CREATED", status="PENDING", details={}))
+        session.add(HistoryRow(review_id=row.id, action="CREATED", status="PENDING", details={}))
         return row.id
 
 
@@ -67,7 +130,7 @@ def start_review(engine: Engine, review_id: int, *, retry: bool = False) -> int:
         details: dict[str, Any] = {"attempt": row.attempts}
         if retry:
             details["retry"] = True
-        session.add(HistoryRow(review_id=row.id, event="STARTED", status="IN_PROGRESS", details=details))
+        session.add(HistoryRow(review_id=row.id, action="STARTED", status="IN_PROGRESS", details=details))
         return row.attempts
 
 
@@ -92,11 +155,12 @@ def complete_review(
         row = _get(session, review_id)
         target = review.target
         row.status = status
-        row.base_sha = target.base_sha or row.base_sha
-        row.head_sha = target.head_sha or row.head_sha
+        row.base_commit = target.base_sha or row.base_commit
+        row.head_commit = target.head_sha or row.head_commit
         row.branch = target.branch or row.branch
         row.target_label = target.label()[:512]
         row.provider, row.model = provider, model
+        row.ai_model = (ai_model(provider, model) or "")[:320] or None
         row.providers_used = list(review.providers_used)
         row.llm_calls = review.stats.llm_calls
         row.prompt_tokens = review.stats.prompt_tokens
@@ -128,7 +192,7 @@ def complete_review(
             info["cost"] = str(cost)
         if error:
             info["error"] = error
-        session.add(HistoryRow(review_id=review_id, event=status, status=status, details=info))
+        session.add(HistoryRow(review_id=review_id, action=status, status=status, details=info))
 
 
 def fail_review(
@@ -141,7 +205,7 @@ def fail_review(
         row.error = error
         row.completed_at = utcnow()
         info = {"error": error, **(details or {})}
-        session.add(HistoryRow(review_id=review_id, event="FAILED", status="FAILED", details=info))
+        session.add(HistoryRow(review_id=review_id, action="FAILED", status="FAILED", details=info))
 
 
 STALE_AFTER = timedelta(hours=6)  # no review runs this long: its process or its database went away
@@ -167,7 +231,7 @@ def fail_stale_reviews(engine: Engine, *, older_than: timedelta = STALE_AFTER) -
             row.error = error
             row.completed_at = utcnow()
             session.add(
-                HistoryRow(review_id=row.id, event="FAILED", status="FAILED", details={"error": error})
+                HistoryRow(review_id=row.id, action="FAILED", status="FAILED", details={"error": error})
             )
         return len(rows)
 
@@ -228,10 +292,7 @@ def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
             raise _missing(review_id)
         data = review_dict(row)
         data["comments"] = [comment_dict(c) for c in row.comments]
-        data["history"] = [
-            {"event": h.event, "status": h.status, "details": h.details, "at": _iso(h.created_at)}
-            for h in row.history
-        ]
+        data["history"] = [history_dict(h) for h in row.history]
         return data
 
 
@@ -253,17 +314,23 @@ def delete_review(engine: Engine, review_id: int) -> None:
 
 
 def review_dict(row: ReviewRow) -> dict[str, Any]:
-    """The `--json` shape of a review (version 1 of `mochi reviews ... --json`)."""
-    return {
+    """The `--json` shape of a review (version 1 of `mochi reviews ... --json`; see ALIASES)."""
+    data = {
         "id": row.id,
+        "review_type": row.review_type,
+        "repo_path": row.repo_path,
+        "github_owner": row.github_owner,
+        "github_repo": row.github_repo,
+        "base_commit": row.base_commit,
+        "head_commit": row.head_commit,
+        "ai_model": row.ai_model,
+        "user_id": row.user_id,
         "repository": row.repository,
         "pr_number": row.pr_number,
         "target_kind": row.target_kind,
         "target_label": row.target_label,
         "target": row.target,
         "options": row.options,
-        "base_sha": row.base_sha,
-        "head_sha": row.head_sha,
         "branch": row.branch,
         "status": row.status,
         "requested_provider": row.requested_provider,
@@ -286,21 +353,23 @@ def review_dict(row: ReviewRow) -> dict[str, Any]:
         "started_at": _iso(row.started_at),
         "completed_at": _iso(row.completed_at),
     }
+    return _with_aliases(data, "review")
 
 
 def comment_dict(row: CommentRow) -> dict[str, Any]:
-    return {
+    data = {
         "id": row.id,
         "review_id": row.review_id,
-        "path": row.path,
-        "line": row.line,
+        "file_path": row.file_path,
+        "line_number": row.line_number,
         "end_line": row.end_line,
         "side": row.side,
-        "type": row.type,
+        "comment_type": row.comment_type,
         "severity": row.severity,
         "category": row.category,
         "message": row.message,
-        "suggestion": row.suggestion,
+        "suggested_code": row.suggested_code,
+        "metadata": row.metadata_,
         "source": row.source,
         "rule_id": row.rule_id,
         "anchored": row.anchored,
@@ -308,7 +377,19 @@ def comment_dict(row: CommentRow) -> dict[str, Any]:
         "posted_comment_id": row.posted_comment_id,
         "posted_url": row.posted_url,
         "posted_at": _iso(row.posted_at),
+        "created_at": _iso(row.created_at),
     }
+    return _with_aliases(data, "comment")
+
+
+def history_dict(row: HistoryRow) -> dict[str, Any]:
+    data = {
+        "action": row.action,
+        "status": row.status,
+        "details": row.details,
+        "timestamp": _iso(row.timestamp),
+    }
+    return _with_aliases(data, "history")
 
 
 def check_status(status: str) -> str:
@@ -340,18 +421,25 @@ def _used(providers_used: Sequence[str]) -> tuple[str | None, str | None]:
     return provider, model or None
 
 
+def _with_aliases(data: dict[str, Any], kind: str) -> dict[str, Any]:
+    for old, new in ALIASES[kind].items():
+        data[old] = data[new]
+    return data
+
+
 def _comment(review_id: int, f: Finding) -> CommentRow:
     return CommentRow(
         review_id=review_id,
-        path=f.path[:1024],
-        line=f.line,
+        file_path=f.path[:1024],
+        line_number=f.line,
         end_line=f.end_line,
         side=f.side,
-        type=f.type.value,
+        comment_type=f.type.value,
         severity=f.severity.value,
         category=(f.category or None) and f.category[:64],
         message=f.message,
-        suggestion=f.suggestion,
+        suggested_code=f.suggestion,
+        metadata_={"source": f.source, "rule_id": f.rule_id, "anchored": f.anchored.value},
         source=f.source[:255],
         rule_id=f.rule_id,
         anchored=f.anchored.value,

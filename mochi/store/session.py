@@ -172,7 +172,7 @@ def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
         api_key = cipher_for(result.settings).decrypt(encrypted)
     result.settings = model_configs.settings_for(result.settings, config, api_key)
     where = f"default model '{config['name']}'"
-    for key in ("provider", "model", *config.get("parameters", {})):
+    for key in ("provider", "model", *config.get("config", {})):
         result.origin[key] = where
 
 
@@ -184,19 +184,20 @@ def _apply_jira(engine: Engine, result: ReviewStore) -> None:
 
     from mochi.store.integrations import load_integration
 
-    jira = load_integration(engine, cipher_for(result.settings), "jira")
-    if jira is None or not jira.url:
+    jira = load_integration(engine, cipher_for(result.settings), "jira", active_only=True)
+    if jira is None or not jira.api_endpoint:
         return
-    update: dict[str, object] = {"jira_url": jira.url}
+    update: dict[str, object] = {"jira_url": jira.api_endpoint}
     if jira.credentials.get("pat"):
         update["jira_pat"] = SecretStr(jira.credentials["pat"])
     elif jira.credentials.get("token"):
         update["jira_api_token"] = SecretStr(jira.credentials["token"])
-        if jira.settings.get("email"):
-            update["jira_email"] = str(jira.settings["email"])
+        if jira.config.get("email"):
+            update["jira_email"] = str(jira.config["email"])
     result.settings = result.settings.with_values(update)
+    label = "jira" if jira.name in ("", "jira") else f"jira/{jira.name}"
     for key in update:
-        result.origin[key] = "stored integration 'jira'"
+        result.origin[key] = f"stored integration '{label}'"
 
 
 def _exists(url: str) -> bool:

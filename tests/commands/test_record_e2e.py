@@ -63,14 +63,20 @@ def test_a_review_is_recorded_and_reviews_list_and_show_display_it(change: GitRe
     [listed] = _json(cli("reviews", "list", "--all", "--json", env=env))["reviews"]
     assert listed["status"] == "COMPLETED" and listed["repository"] == str(change.path)
     assert (listed["provider"], listed["model"]) == ("ollama", "qwen2.5-coder:7b")
+    assert (listed["review_type"], listed["repo_path"], listed["ai_model"]) == (
+        "LOCAL",
+        str(change.path),
+        "ollama/qwen2.5-coder:7b",
+    )
+    assert listed["head_commit"] and listed["github_owner"] is None
     assert (listed["prompt_tokens"], listed["completion_tokens"]) == (812, 96)
     shown = cli("reviews", "show", str(listed["id"]), env=env)
     assert shown.returncode == 0, shown.stderr
     assert "COMPLETED" in shown.stdout and "`b` may be zero: ArithmeticException." in shown.stdout
     assert f"{APP}:9" in shown.stdout
     review = _json(cli("reviews", "show", str(listed["id"]), "--json", env=env))["review"]
-    assert [h["event"] for h in review["history"]] == ["CREATED", "STARTED", "COMPLETED"]
-    assert any(c["source"].startswith("llm:ollama") and c["line"] == 9 for c in review["comments"])
+    assert [h["action"] for h in review["history"]] == ["CREATED", "STARTED", "COMPLETED"]
+    assert any(c["source"].startswith("llm:ollama") and c["line_number"] == 9 for c in review["comments"])
 
 
 @pytest.mark.postgres
@@ -148,7 +154,7 @@ def test_a_crashed_review_is_left_in_progress_and_retry_completes_it(change: Git
     assert "`b` may be zero." in retried.stdout
     data = _json(cli("reviews", "show", str(review_id), "--json", env=env))["review"]
     assert (data["status"], data["attempts"]) == ("COMPLETED", 2)
-    assert [h["event"] for h in data["history"]] == ["CREATED", "STARTED", "STARTED", "COMPLETED"]
+    assert [h["action"] for h in data["history"]] == ["CREATED", "STARTED", "STARTED", "COMPLETED"]
 
 
 @pytest.mark.slow

@@ -91,10 +91,32 @@ def test_reviews_list_show_comments_delete(mochi: Mochi, db_url: str, tmp_path: 
     assert js(mochi("reviews", "list", "--since", "2999-01-01", "--json"))["reviews"] == []
     assert "acme/api" in mochi("reviews", "list", "--all").stdout
     shown = mochi("reviews", "show", str(first)).stdout
-    assert "COMPLETED" in shown and "NPE here" in shown and "CREATED" in shown
+    assert "COMPLETED" in shown and "NPE here" in shown and "CREATED" in shown and "App.java:3" in shown
     data = js(mochi("reviews", "show", str(first), "--json"))["review"]
-    assert data["comments"][0]["message"] == "NPE here"
-    assert js(mochi("reviews", "comments", str(first), "--json"))["comments"][0]["fingerprint"] == "abc"
+    # the design's names: a review recorded from a checkout's worktree is LOCAL
+    assert (data["review_type"], data["github_owner"], data["github_repo"], data["ai_model"]) == (
+        "LOCAL",
+        "acme",
+        "api",
+        None,
+    )
+    [comment] = data["comments"]
+    assert (comment["file_path"], comment["line_number"], comment["comment_type"], comment["message"]) == (
+        "App.java",
+        3,
+        "suggestion",
+        "NPE here",
+    )
+    assert [h["action"] for h in data["history"]] == ["CREATED", "STARTED", "COMPLETED"]
+    # version 1's names are still there, as aliases, for one more release
+    assert (comment["path"], comment["line"], comment["type"]) == ("App.java", 3, "suggestion")
+    assert (
+        data["history"][0]["event"] == "CREATED"
+        and data["history"][0]["at"] == data["history"][0]["timestamp"]
+    )
+    assert "base_sha" in data and data["base_sha"] == data["base_commit"]
+    comments = js(mochi("reviews", "comments", str(first), "--json"))["comments"]
+    assert comments[0]["fingerprint"] == "abc" and comments[0]["metadata"]["anchored"] == "summary"
     mochi("reviews", "delete", str(first), "--yes")
     missing = mochi("reviews", "show", str(first), code=2)
     assert f"there is no review {first}" in missing.stderr
@@ -130,7 +152,9 @@ def test_models_add_list_update_default_remove_and_the_key_is_encrypted(
         )
     )
     listed = js(mochi("models", "list", "--json"))["models"]
-    assert listed[0]["api_key"] == "********" and listed[0]["parameters"] == {"temperature": 0.3}
+    assert listed[0]["api_key"] == "********" and listed[0]["config"] == {"temperature": 0.3}
+    assert (listed[0]["model_name"], listed[0]["is_active"]) == ("gpt-4o-mini", True)
+    assert (listed[0]["model"], listed[0]["parameters"]) == ("gpt-4o-mini", {"temperature": 0.3})  # aliases
     assert "sk-very-secret" not in mochi("models", "list").stdout
     with make_engine(db_url).connect() as conn:
         stored = conn.execute(text("SELECT api_key_encrypted FROM ai_model_configs")).scalar_one()
@@ -141,8 +165,15 @@ def test_models_add_list_update_default_remove_and_the_key_is_encrypted(
     mochi("models", "update", "gpt", "--model", "gpt-4o", "--completion-price", "0.6")
     mochi("models", "set-default", str(added["id"]))
     [row] = js(mochi("models", "list", "--json"))["models"]
-    assert (row["model"], row["is_default"], row["completion_price_per_1k"]) == ("gpt-4o", True, "0.6")
+    assert (row["model_name"], row["is_default"], row["completion_price_per_1k"]) == ("gpt-4o", True, "0.6")
     assert "unknown model parameter" in mochi("models", "update", "gpt", "--param", "colour=3", code=2).stderr
+    # an inactive model is kept, and is no longer the default
+    updated = js(mochi("models", "update", "gpt", "--inactive", "--json"))["model"]
+    assert (updated["is_active"], updated["is_default"]) == (False, False)
+    assert "inactive" in mochi("models", "list").stdout
+    refused = mochi("models", "set-default", "gpt", code=2)
+    assert "`mochi models update gpt --active` first" in refused.stderr
+    mochi("models", "update", "gpt", "--active")
     mochi("models", "remove", "gpt")
     assert js(mochi("models", "list", "--json"))["models"] == []
 
@@ -223,7 +254,14 @@ def test_integrations_set_show_test_github_token_and_jira(mochi: Mochi, db_url: 
             "jira-api-token",
         )
         shown = js(mochi("integrations", "show", "--json"))["integrations"]
-        assert {r["kind"]: r["credentials"] for r in shown} == {"github": "********", "jira": "********"}
+        assert {(r["type"], r["name"]): r["credentials"] for r in shown} == {
+            ("github", "github"): "********",
+            ("jira", "jira"): "********",
+        }
+        assert {r["kind"]: r["url"] for r in shown} == {
+            r["type"]: r["api_endpoint"] for r in shown
+        }  # aliases
+        assert shown[1]["config"] == {"email": "dev@example.com"} and shown[1]["is_active"] is True
         assert "ghp_good" not in mochi("integrations", "show").stdout
         assert js(mochi("integrations", "test", "github", "--json"))["as"] == "octocat"
         assert "as Dev Eloper" in mochi("integrations", "test", "jira").stdout
@@ -234,6 +272,21 @@ def test_integrations_set_show_test_github_token_and_jira(mochi: Mochi, db_url: 
             "integrations", "test", "jira", env={"MOCHI_SECRET_KEY": Fernet.generate_key().decode()}, code=2
         )
         assert "stored with another key" in wrong_key.stderr
+        # a second, named GitHub integration: tested by its name; the one named "github" stays in use
+        mochi("integrations", "set", "github", "--name", "bot", "--url", fake.url, "--token", "ghp_good",
+              "--inactive")  # fmt: skip
+        assert js(mochi("integrations", "test", "github", "--name", "bot", "--json"))["name"] == "bot"
+        assert "refused" in mochi("integrations", "test", "github", code=3).stderr
+        assert (
+            "no github integration named 'x'"
+            in mochi("integrations", "test", "github", "--name", "x", code=2).stderr
+        )
+        shown = js(mochi("integrations", "show", "--json"))["integrations"]
+        assert [(r["type"], r["name"], r["is_active"]) for r in shown] == [
+            ("github", "bot", False),
+            ("github", "github", True),
+            ("jira", "jira", True),
+        ]
     with make_engine(db_url).connect() as conn:
         stored = " ".join(
             conn.execute(text("SELECT credentials_encrypted FROM integration_configs")).scalars()

@@ -61,10 +61,10 @@ def test_indexes_and_jsonb(db_url: str) -> None:
 def _insert_review(conn, status: str = "PENDING") -> int:  # type: ignore[no-untyped-def]
     conn.execute(
         text(
-            "INSERT INTO reviews (repository, target_kind, target_label, target, options, status, "
-            "providers_used, llm_calls, prompt_tokens, completion_tokens, findings_count, attempts, "
-            "created_at, updated_at) VALUES ('r', 'worktree', '', '{}', '{}', :status, '[]', 0, 0, 0, 0, 1, "
-            "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            "INSERT INTO reviews (review_type, repository, target_kind, target_label, target, options, "
+            "status, providers_used, llm_calls, prompt_tokens, completion_tokens, findings_count, attempts, "
+            "created_at, updated_at) VALUES ('LOCAL', 'r', 'worktree', '', '{}', '{}', :status, '[]', "
+            "0, 0, 0, 0, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         ),
         {"status": status},
     )
@@ -80,7 +80,7 @@ def test_constraints_reject_bad_rows_and_deleting_a_review_deletes_its_rows(db_u
         review_id = _insert_review(conn)
         conn.execute(
             text(
-                "INSERT INTO review_history (review_id, event, status, details, created_at) "
+                "INSERT INTO review_history (review_id, action, status, details, timestamp) "
                 "VALUES (:id, 'CREATED', 'PENDING', '{}', CURRENT_TIMESTAMP)"
             ),
             {"id": review_id},
@@ -88,7 +88,7 @@ def test_constraints_reject_bad_rows_and_deleting_a_review_deletes_its_rows(db_u
     with pytest.raises(IntegrityError), engine.begin() as conn:
         conn.execute(
             text(
-                "INSERT INTO review_history (review_id, event, status, details, created_at) "
+                "INSERT INTO review_history (review_id, action, status, details, timestamp) "
                 "VALUES (:id, 'EXPLODED', 'PENDING', '{}', CURRENT_TIMESTAMP)"
             ),
             {"id": review_id},
@@ -102,7 +102,7 @@ def test_at_most_one_default_model_and_one_active_template_per_language(db_url: 
     engine = make_engine(db_url)
     ensure_schema(engine)
     insert_model = text(
-        "INSERT INTO ai_model_configs (name, provider, model, parameters, is_default, created_at, "
+        "INSERT INTO ai_model_configs (name, provider, model_name, config, is_default, created_at, "
         "updated_at) VALUES (:name, 'ollama', 'm', '{}', :d, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
     )
     with engine.begin() as conn:

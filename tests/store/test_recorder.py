@@ -64,7 +64,7 @@ def _review(*providers: str) -> Review:
 
 
 def _history(engine, review_id: int) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    return [(h["event"], h["status"]) for h in reviews.get_review(engine, review_id)["history"]]
+    return [(h["action"], h["status"]) for h in reviews.get_review(engine, review_id)["history"]]
 
 
 def test_a_review_moves_pending_in_progress_completed_with_history_and_comments(db_url: str) -> None:
@@ -74,7 +74,7 @@ def test_a_review_moves_pending_in_progress_completed_with_history_and_comments(
         Cipher(None),
         name="fallback",
         provider="openai",
-        model="gpt-4o-mini",
+        model_name="gpt-4o-mini",
         prompt_price_per_1k=Decimal("0.15"),
         completion_price_per_1k=Decimal("0.6"),
     )
@@ -83,6 +83,14 @@ def test_a_review_moves_pending_in_progress_completed_with_history_and_comments(
     assert rec.review_id is not None
     row = reviews.get_review(engine, rec.review_id)
     assert row["status"] == "PENDING" and row["target"]["head_sha"] == "b" * 40
+    # a local review: LOCAL, with its checkout's path; no model has answered yet
+    assert (row["review_type"], row["repo_path"], row["github_owner"], row["github_repo"]) == (
+        "LOCAL",
+        "/src/app",
+        None,
+        None,
+    )
+    assert row["ai_model"] is None and row["user_id"] is None
     rec.started()
     assert reviews.get_review(engine, rec.review_id)["status"] == "IN_PROGRESS"
     # the first provider failed and the fallback answered: the record names the fallback
@@ -92,21 +100,26 @@ def test_a_review_moves_pending_in_progress_completed_with_history_and_comments(
     assert data["status"] == "COMPLETED"
     assert (data["requested_provider"], data["requested_model"]) == ("ollama", "qwen")
     assert (data["provider"], data["model"]) == ("openai", "gpt-4o-mini")
+    assert data["ai_model"] == "openai/gpt-4o-mini"
     assert (data["prompt_tokens"], data["completion_tokens"], data["duration_s"]) == (1500, 500, 2.5)
     assert Decimal(data["cost"]) == Decimal("0.525")  # 1.5 * 0.15 + 0.5 * 0.6
-    assert data["base_sha"] == "a" * 40 and data["branch"] == "feature"
+    assert data["base_commit"] == "a" * 40 and data["head_commit"] == "b" * 40 and data["branch"] == "feature"
+    assert data["base_sha"] == "a" * 40  # version 1's name, kept as an alias for one more release
     assert _history(engine, rec.review_id) == [
         ("CREATED", "PENDING"),
         ("STARTED", "IN_PROGRESS"),
         ("COMPLETED", "COMPLETED"),
     ]
     [comment] = data["comments"]
-    assert comment["message"] == "`b` may be zero" and comment["suggestion"] == "guard b == 0"
-    assert (comment["line"], comment["end_line"], comment["severity"], comment["type"]) == (
+    assert comment["message"] == "`b` may be zero" and comment["suggested_code"] == "guard b == 0"
+    assert (comment["file_path"], comment["line_number"], comment["end_line"]) == ("src/App.java", 9, 10)
+    assert (comment["severity"], comment["comment_type"]) == ("high", "bug")
+    assert comment["metadata"] == {"source": "llm:ollama/qwen", "rule_id": None, "anchored": "inline"}
+    assert (comment["path"], comment["line"], comment["type"], comment["suggestion"]) == (  # the aliases
+        "src/App.java",
         9,
-        10,
-        "high",
         "bug",
+        "guard b == 0",
     )
     assert comment["fingerprint"] == "f" * 16
     assert comment["posted_comment_id"] == "4242" and comment["posted_url"].endswith("r4242")
@@ -121,7 +134,7 @@ def test_a_failure_is_recorded_with_its_error(db_url: str) -> None:
     assert rec.review_id is not None
     data = reviews.get_review(engine, rec.review_id)
     assert data["status"] == "FAILED" and data["error"] == "unknown revision 'nope'"
-    assert data["history"][-1]["event"] == "FAILED"
+    assert data["history"][-1]["action"] == "FAILED"
     assert data["history"][-1]["details"]["error"] == "unknown revision 'nope'"
     assert data["cost"] is None  # no prices configured
 
@@ -140,8 +153,38 @@ def test_a_retry_reuses_the_row_and_replaces_its_comments(db_url: str) -> None:
     data = reviews.get_review(engine, first.review_id)
     assert data["status"] == "COMPLETED" and data["attempts"] == 2 and data["error"] is None
     assert len(data["comments"]) == 1
-    assert [h["event"] for h in data["history"]] == ["CREATED", "STARTED", "FAILED", "STARTED", "COMPLETED"]
+    assert [h["action"] for h in data["history"]] == ["CREATED", "STARTED", "FAILED", "STARTED", "COMPLETED"]
     assert data["history"][3]["details"] == {"attempt": 2, "retry": True}
+
+
+@pytest.mark.parametrize(
+    ("repository", "url", "owner", "repo"),
+    [
+        ("acme/api", "https://github.com/acme/api/pull/7", "acme", "api"),  # `mochi ci`, `review --pr`
+        ("grp/sub/svc", None, "grp/sub", "svc"),  # a GitLab project path
+        ("4242", "https://gitlab.example.com/grp/svc/-/merge_requests/7", "grp", "svc"),  # a project id
+    ],
+)
+def test_a_pull_request_review_is_recorded_as_pr_with_its_owner_and_repo(
+    db_url: str, repository: str, url: str | None, owner: str, repo: str
+) -> None:
+    engine = open_engine(db_url)
+    target = ReviewTarget(
+        kind=TargetKind.PULL_REQUEST, repo=Path("/ci/ws"), number=7, url=url, base_sha="c" * 40
+    )
+    rec = Recorder(engine)
+    rec.created(target, Settings(provider="builtin"), repository=repository)
+    rec.started()
+    rec.finished(Review(target=target))
+    assert rec.review_id is not None
+    data = reviews.get_review(engine, rec.review_id)
+    assert (data["review_type"], data["repo_path"], data["github_owner"], data["github_repo"]) == (
+        "PR",
+        None,
+        owner,
+        repo,
+    )
+    assert (data["pr_number"], data["base_commit"], data["ai_model"]) == (7, "c" * 40, None)  # built-in only
 
 
 def _closed_port() -> int:
