@@ -2,10 +2,11 @@
 
 GitHub passes every input declared in action.yml to the container as INPUT_<NAME> (upper-cased,
 the default when the workflow does not set it). Inputs named after a mochi setting (provider,
-model, ollama_host, fail_on, include, exclude, post_review, review_event, jira_url,
-database_url, ...) are read by mochi's settings as they are, as INPUT_<SETTING>, below the
-ecosystem's own variables and MOCHI_*. This script translates only the action's own inputs and
-then replaces itself with `python -m mochi ci` (arguments given to the container are appended).
+model, ollama_host, fail_on, min_severity, include_design_patterns, include, exclude,
+post_review, review_event, jira_url, database_url, ...) are read by mochi's settings as they
+are, as INPUT_<SETTING>, below the ecosystem's own variables and MOCHI_*. This script
+translates only the action's own inputs and then replaces itself with `python -m mochi ci`
+(arguments given to the container are appended).
 
     pull_model   -> INPUT_PULL (the `pull` setting)
     json_output  -> --json-output PATH

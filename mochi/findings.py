@@ -19,6 +19,7 @@ from mochi.models import Anchor, ChangeKind, Diff, FileDiff, Finding, FindingTyp
 __all__ = [
     "ParsedAnswer",
     "anchor",
+    "at_least",
     "at_or_above",
     "finalize",
     "fingerprint",
@@ -55,6 +56,16 @@ def summary_from_answer(answer: ModelAnswer) -> Summary:
 def at_or_above(findings: Iterable[Finding], severity: Severity) -> bool:
     """True when a finding reaches `severity` (for --fail-on). Praise never fails a build."""
     return any(f.severity.at_least(severity) for f in findings if f.type is not FindingType.PRAISE)
+
+
+def at_least(findings: Iterable[Finding], severity: Severity | None) -> tuple[list[Finding], int]:
+    """The findings at or above `severity` (all of them when it is None), and how many were left
+    out (`min_severity`: what is below it is not reported; `--fail-on` then judges what is left)."""
+    findings = list(findings)
+    if severity is None:
+        return findings, 0
+    kept = [f for f in findings if f.severity.at_least(severity)]
+    return kept, len(findings) - len(kept)
 
 
 # --------------------------------------------------------------------------- anchoring

@@ -233,6 +233,16 @@ class RelatedFile(Frozen):
     signatures: str = ""
 
 
+class DesignPattern(Frozen):
+    """A design pattern the repository's code already uses (mochi.context.patterns)."""
+
+    id: str  # "spring.constructor-injection"
+    name: str  # "Constructor injection"
+    description: str  # how THIS repository uses it, in a sentence or two
+    examples: tuple[str, ...] = ()  # 1-3 repository paths that show it
+    family: str = "any"  # the files it concerns: "java", "js", "rust" or "any"
+
+
 class Context(Frozen):
     """What a good reviewer knows besides the diff. Each part is empty when unconfigured."""
 
@@ -244,6 +254,8 @@ class Context(Frozen):
     previous_findings: tuple[PriorFinding, ...] = ()
     related: tuple[RelatedFile, ...] = ()
     warnings: tuple[str, ...] = ()  # context that could not be gathered (Jira down, ...): notices
+    # issue 14: only with include_design_patterns (--design-patterns)
+    design_patterns: tuple[DesignPattern, ...] = ()
 
 
 # --------------------------------------------------------------------------- model I/O
@@ -353,6 +365,7 @@ class Stats(Frozen):
     duration_s: float = 0.0
     findings_dropped: int = 0  # findings on paths outside the change
     findings_suppressed: int = 0  # hidden by mochi-ignore comments (mochi.suppress)
+    findings_below_min_severity: int = 0  # not reported: below min_severity (issue 14)
 
 
 class Review(Frozen):

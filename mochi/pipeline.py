@@ -31,6 +31,7 @@ from mochi.models import (
     Prompt,
     Review,
     ReviewTarget,
+    Severity,
     Stats,
     Summary,
     Ticket,
@@ -180,6 +181,7 @@ def run(
     concurrency: int = 1,
     inline_only: bool = False,
     suppress: bool = True,
+    min_severity: Severity | None = None,
     known_rule: Callable[[str], bool] = lambda _rid: True,
     cache: KeyedCache | None = None,
     replay: LLMResult | None = None,
@@ -192,6 +194,8 @@ def run(
     findings on the diff's changed lines and file-level ones: an incremental review, whose
     earlier commits were reviewed before. `suppress` hides the findings that `mochi-ignore`
     comments name (mochi.suppress); `known_rule` tells a comment naming no rule from one that does.
+    `min_severity` leaves the findings below it out of the review (every output and publisher),
+    counted in `stats.findings_below_min_severity`.
     `cache` (mochi.cache) answers the prompts asked before without a model call. A chunk that
     fails is a notice; `Outcome.provider_error` is set only when no chunk was answered.
     `replay` is the model's pass of an earlier, completed review of the same change (mochi.llm_replay):
@@ -245,6 +249,10 @@ def run(
         if hidden:
             notices.append(f"{hidden} finding(s) hidden by mochi-ignore comments (--no-suppress shows them)")
         notices += [f"mochi-ignore at {where}" for where in suppressed.unknown[:5]]
+    found, below = findings_mod.at_least(found, min_severity)
+    if below:
+        assert min_severity is not None
+        notices.append(f"{below} finding(s) below {min_severity.value} severity not reported (min_severity)")
     if dropped:
         notices.append(f"{dropped} finding(s) on files outside the change were dropped")
     used = tuple(dict.fromkeys(f"{c.provider}/{c.model}" for c in llm.completions))
@@ -262,6 +270,7 @@ def run(
         duration_s=round(time.monotonic() - started, 3),
         findings_dropped=dropped,
         findings_suppressed=hidden,
+        findings_below_min_severity=below,
     )
     notices = [mask_credentials(n) for n in notices]  # notices are posted on pull requests
     review = Review(

@@ -21,6 +21,7 @@ from mochi.budget import for_settings as budget_for
 from mochi.context.frameworks import FrameworkDetection, scan_frameworks
 from mochi.context.gather import TicketFetcher, commit_reader
 from mochi.context.jira import from_settings as jira_tickets
+from mochi.context.listing import repository_files
 from mochi.context.repo import read_instructions
 from mochi.diff.git import Git
 from mochi.diff.parse import parse_diff
@@ -93,12 +94,14 @@ class ContextBuilder:
         tickets: TicketFetcher | None = None,
         commit_messages: Callable[[], Sequence[str]] = tuple,
         previous_findings: Sequence[PriorFinding] = (),
+        list_files: Callable[[], Sequence[str]] | None = None,
     ) -> None:
         """`read_repo` reads convention files, manifests and related files: in a pull_request_target
         run pass a reader of the BASE branch (and build `settings` from the base branch's .mochi.toml),
         so a PR cannot rewrite the rules it is reviewed by. `tickets` fetches Jira tickets for the
         keys found in the target's branch, title, description and `commit_messages()`;
-        `previous_findings` are earlier mochi findings on this change (comment markers or the store).
+        `previous_findings` are earlier mochi findings on this change (comment markers or the store);
+        `list_files()` the files `read_repo` can read (mochi.context.listing: design patterns).
         """
         self._settings = settings
         self._read_repo = read_repo
@@ -107,6 +110,7 @@ class ContextBuilder:
         self._tickets = tickets
         self._commit_messages = commit_messages
         self._previous = tuple(previous_findings)
+        self._list_files = list_files
         self.detection: FrameworkDetection | None = None
 
     def __call__(self, diff: Diff) -> Context:
@@ -119,7 +123,7 @@ class ContextBuilder:
         extra = gather_context(
             self._settings, diff, target=self._target, tickets=self._tickets,
             commit_messages=self._commit_messages, read_changed=self._read_changed,
-            read_repo=self._read_repo, previous_findings=self._previous,
+            read_repo=self._read_repo, previous_findings=self._previous, list_files=self._list_files,
         )  # fmt: skip
         instructions = "\n\n".join(p for p in parts if p)
         frameworks = self.detection.frameworks
@@ -189,6 +193,7 @@ def execute(
         context = ContextBuilder(
             settings, read_repo, target=target, read_changed=read_changed,
             tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+            list_files=repository_files(git, read_repo),
         )  # fmt: skip
         budget, concurrency = (None, 1) if provider is None else budget_for(settings, provider)
         if recorder is not None:
@@ -203,6 +208,7 @@ def execute(
             read_file=read_changed,
             read_repo=read_repo,
             suppress=settings.suppress,
+            min_severity=settings.min_severity,
             known_rule=_known_rule,
             frameworks_for=context.frameworks_for,
             redactor=make_redactor(),
@@ -292,6 +298,7 @@ def review_selected(
     builder = ContextBuilder(
         settings, read_repo, target=target, read_changed=read_changed,
         tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+        list_files=repository_files(git, read_repo),
     )  # fmt: skip
 
     def context(d: Diff) -> Context:
@@ -318,6 +325,7 @@ def review_selected(
             read_file=read_changed,
             read_repo=read_repo,
             suppress=settings.suppress,
+            min_severity=settings.min_severity,
             known_rule=_known_rule,
             frameworks_for=builder.frameworks_for,
             redactor=make_redactor(),
@@ -382,6 +390,7 @@ def render_prompts(
     builder = ContextBuilder(
         settings, read_repo, target=target, read_changed=read_changed,
         tickets=jira_tickets(settings), commit_messages=commit_reader(git, target),
+        list_files=repository_files(git, read_repo),
     )  # fmt: skip
     context = builder(diff)
     for warning in context.warnings:

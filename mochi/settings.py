@@ -55,6 +55,9 @@ class Settings(BaseModel):
     instructions: str = ""
     path_instructions: tuple[PathInstruction, ...] = ()  # [[path_instructions]] path/instructions
     related_files: bool = True  # signatures of the repository files the changed files import
+    # the design patterns the repository's code uses, for the model to check the change against
+    include_design_patterns: bool = False
+    design_patterns_max_files: int = Field(default=300, ge=1, le=10_000)  # files read, at most
     # -- built-in checks
     builtin: bool = True
     rules: dict[str, RuleConfig] = Field(default_factory=dict)
@@ -63,6 +66,7 @@ class Settings(BaseModel):
     cache: bool = True  # reuse the answer to a prompt asked before (mochi.cache); false/--no-cache: ask
     # -- output
     fail_on: Severity | None = None
+    min_severity: Severity | None = None  # findings below it are not reported (stats count them)
     format: Literal["text", "markdown", "json", "sarif", "junit", "codequality"] = "text"
     junit_report: str | None = None  # Jenkins: also write findings as JUnit XML here
 

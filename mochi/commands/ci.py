@@ -33,12 +33,13 @@ if TYPE_CHECKING:
     from mochi.settings import Settings
 
 _PR_SPEC = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)#(?P<number>\d+)$")
-SETTING_FLAGS = ("provider", "model", "fail_on")
+SETTING_FLAGS = ("provider", "model", "fail_on", "min_severity")
 Sleep = Callable[[float], None]
 
 
 def _flags(params: Mapping[str, Any]) -> dict[str, Any]:
     flags = {k: params.get(k) for k in SETTING_FLAGS}
+    flags["include_design_patterns"] = params.get("design_patterns")  # None: the settings decide
     if params.get("no_cache"):
         flags["cache"] = False  # ask the model again, even about a head it reviewed
     return flags
@@ -358,6 +359,18 @@ def run_ci(params: Mapping[str, Any], environ: Mapping[str, str], *, sleep: Slee
 @click.option("--model", help="Model name.")
 @click.option(
     "--fail-on", type=click.Choice(("low", "medium", "high", "critical")), help="Check run fails at this."
+)
+@click.option(
+    "--min-severity",
+    type=click.Choice(("low", "medium", "high", "critical")),
+    help="Post and write only findings at or above this severity (stats count the others).",
+)
+@click.option(
+    "--design-patterns/--no-design-patterns",
+    "design_patterns",
+    default=None,
+    help="Check the change against the design patterns the repository's code uses (findings of "
+    "category `design`; setting include_design_patterns, default off).",
 )
 @click.option("--dry-run", is_flag=True, help="Print what would be posted; post nothing.")
 @click.option(

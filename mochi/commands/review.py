@@ -85,8 +85,28 @@ def target_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
+design_patterns_option = click.option(
+    "--design-patterns/--no-design-patterns",
+    "design_patterns",
+    default=None,
+    help="Tell the model the design patterns this repository's code uses (Spring layers and injection, "
+    "React hooks and context, Actix extractors and middleware, builders, strategies...) and ask it to "
+    "check the change against them, as findings of category `design` (setting include_design_patterns; "
+    "default: off).",
+)
+min_severity_option = click.option(
+    "--min-severity",
+    type=click.Choice(SEVERITIES),
+    help="Report only findings at or above this severity, in every output (stats.findings_below_min_severity "
+    "counts the others; --fail-on judges what is reported).",
+)
+
+
 def _flags(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
-    return {name: params.get(name) for name in names}
+    flags = {name: params.get(name) for name in names}
+    # None when not given: the file and the environment decide
+    flags["include_design_patterns"] = params.get("design_patterns")
+    return flags
 
 
 def _checkout(params: Mapping[str, Any]) -> tuple[Git | None, Path]:
@@ -130,6 +150,8 @@ def _target(composed: Composed, params: Mapping[str, Any]) -> ReviewTarget:
 @click.option(
     "--fail-on", type=click.Choice(SEVERITIES), help="Exit 1 when a finding is at or above this severity."
 )
+@min_severity_option
+@design_patterns_option
 @click.option("--pull", is_flag=True, default=None, help="Pull the Ollama model when it is missing.")
 @click.option("--no-builtin", is_flag=True, help="Skip the built-in checks.")
 @click.option(
@@ -181,6 +203,7 @@ def review(**params: Any) -> None:
     with _errors():
         flags = _flags(params, _COMMON_FLAGS)
         flags.update(fail_on=params["fail_on"], format=params["fmt"], pull=params["pull"])
+        flags["min_severity"] = params["min_severity"]
         if params["no_builtin"]:
             flags["builtin"] = False
         if params["no_suppress"]:
@@ -251,6 +274,7 @@ def review(**params: Any) -> None:
 
 @click.command()
 @target_options
+@design_patterns_option
 def prompt(**params: Any) -> None:
     """Print the exact prompt(s) a review would send, without calling a model."""
     _setup_logging(params["verbose"])

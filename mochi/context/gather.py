@@ -1,4 +1,5 @@
-"""Gather the issue-5 context for a diff: tickets, path instructions, related files, history.
+"""Gather the issue-5 context for a diff: tickets, path instructions, related files, history,
+and (issue 14, with `include_design_patterns`) the design patterns the repository uses.
 
 `gather_context` is what `review.ContextBuilder` (and a CI mode's own builder) calls; every
 source is passed in, so a GitHub run can hand over a base-branch reader, the PR's commits and the
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 from mochi.context.history import prior_findings
 from mochi.context.related import related_files
 from mochi.context.tickets import TicketSources, find_keys
-from mochi.models import Context, Diff, PriorFinding, ReviewTarget, TargetKind, Ticket
+from mochi.models import Context, DesignPattern, Diff, PriorFinding, ReviewTarget, TargetKind, Ticket
 
 if TYPE_CHECKING:
     from mochi.diff.git import Git
@@ -41,8 +42,13 @@ def gather_context(
     read_changed: ReadFile,
     read_repo: ReadFile,
     previous_findings: Sequence[PriorFinding] = (),
+    list_files: Callable[[], Sequence[str]] | None = None,
 ) -> Context:
-    """The Context parts beyond frameworks and convention files (which the caller adds)."""
+    """The Context parts beyond frameworks and convention files (which the caller adds).
+
+    `list_files()` names the files `read_repo` can read (mochi.context.listing), for the design
+    patterns; without it only the changed files are looked at.
+    """
     warnings: list[str] = []
     found: list[Ticket] = []
     if tickets is not None and target is not None and settings.jira.max_tickets:
@@ -67,7 +73,23 @@ def gather_context(
         previous_findings=prior_findings(previous_findings, diff),
         related=related,
         warnings=tuple(warnings),
+        design_patterns=design_patterns(settings, diff, read_repo, list_files),
     )
+
+
+def design_patterns(
+    settings: Settings, diff: Diff, read_repo: ReadFile, list_files: Callable[[], Sequence[str]] | None
+) -> tuple[DesignPattern, ...]:
+    """The repository's design patterns when `include_design_patterns` is on, else ()."""
+    if not settings.include_design_patterns:
+        return ()
+    from mochi.context.patterns import PatternBudget, detect_patterns
+
+    paths = list(list_files()) if list_files is not None else []
+    if not paths:  # no listing (a host's API reader): the changed files, as they were, are what there is
+        paths = [f.path for f in diff.files]
+    budget = PatternBudget(max_files=settings.design_patterns_max_files)
+    return detect_patterns(read_repo, paths, diff=diff, budget=budget)
 
 
 def commit_reader(git: Git | None, target: ReviewTarget) -> Callable[[], list[str]]:

@@ -22,7 +22,8 @@ repository's templates are untrusted and run in Jinja's sandbox): `target` (Revi
 dict), `files` (path, old_path, language, change, lines_changed), `paths`, `languages`,
 `frameworks`, `tickets` (Ticket dicts), `instructions`, and the parts of the context that
 match the prompt's files: `path_instructions` (path, instructions), `previous_findings` (path, line,
-message, status) and `related` (path, imported_by, signatures). Language templates also get
+message, status), `related` (path, imported_by, signatures) and `design_patterns` (name,
+description, examples; [] unless `include_design_patterns` is on). Language templates also get
 `language`, framework templates `framework`; `review.md.j2` gets `guidelines` (kind, name, text)
 and `diff` (the formatted diff, see `format_file_diff`). An undefined variable is an error
 (StrictUndefined), reported as a ConfigError with the template file and line.
@@ -253,6 +254,8 @@ class PromptRenderer:
             "instructions": context.instructions,
             # issue 5: only what concerns this chunk's files (see mochi.context.scoped)
             **scoped_context(context, [f.path for f in files]),
+            # issue 14: the repository's patterns for these files' languages ([] when not asked for)
+            "design_patterns": _design_patterns(context, [f.path for f in files]),
         }
         guidelines = self._guidelines(files, languages, frameworks, common)
         system = self._render("system.md.j2", common)
@@ -376,6 +379,18 @@ def _from_context(context: Context) -> Callable[[str], tuple[str, ...]]:
         return tuple(fw for fw in context.frameworks if framework_applies(fw, path))
 
     return frameworks_for
+
+
+def _design_patterns(context: Context, paths: Sequence[str]) -> list[dict[str, Any]]:
+    """The template's `design_patterns`: those of the prompt's languages (mochi.context.patterns)."""
+    if not context.design_patterns:
+        return []
+    from mochi.context.patterns import patterns_for
+
+    return [
+        {"name": p.name, "description": p.description, "examples": list(p.examples)}
+        for p in patterns_for(context.design_patterns, paths)
+    ]
 
 
 def _language_id(language: str) -> str:

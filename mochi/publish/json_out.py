@@ -9,7 +9,7 @@
       "summary": {"overall_assessment", "key_concerns", "recommendations",
                   "ticket_compliance": [{"ticket", "criterion", "status", "reason"}]},
       "stats": {"files_reviewed", "files_skipped", "lines_changed", "llm_calls", "prompt_tokens",
-                "completion_tokens", "duration_s", "findings_suppressed"},
+                "completion_tokens", "duration_s", "findings_suppressed", "findings_below_min_severity"},
       "reviewed": ["path", ...],
       "skipped": [{"path", "reason"}],
       "providers": ["ollama/qwen2.5-coder:7b", ...],
@@ -43,7 +43,8 @@ TARGET_KEYS = ("kind", "label", "repo", "base", "head", "base_sha", "head_sha", 
 FINDING_KEYS = ("path", "line", "end_line", "side", "type", "severity", "category", "message", "suggestion",
                 "source", "rule_id", "fingerprint", "anchored")  # fmt: skip
 STATS_KEYS = ("files_reviewed", "files_skipped", "lines_changed", "llm_calls", "prompt_tokens",
-              "completion_tokens", "duration_s", "findings_suppressed")  # fmt: skip
+              "completion_tokens", "duration_s", "findings_suppressed",
+              "findings_below_min_severity")  # fmt: skip
 
 
 def review_to_dict(review: Review) -> dict[str, Any]:
@@ -85,6 +86,7 @@ def review_to_dict(review: Review) -> dict[str, Any]:
             "completion_tokens": stats.completion_tokens,
             "duration_s": round(stats.duration_s, 3),
             "findings_suppressed": stats.findings_suppressed,  # hidden by mochi-ignore comments
+            "findings_below_min_severity": stats.findings_below_min_severity,  # not reported: min_severity
         },
         "reviewed": list(review.reviewed),
         "skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],

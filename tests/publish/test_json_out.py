@@ -31,6 +31,7 @@ STATS_KEYS = {
     "completion_tokens",
     "duration_s",
     "findings_suppressed",
+    "findings_below_min_severity",  # issue 14 (additive): not reported, below min_severity
 }
 
 
@@ -94,6 +95,7 @@ def test_values_are_plain_json(review: Review) -> None:
         "completion_tokens": 412,
         "duration_s": 7.31,
         "findings_suppressed": 0,
+        "findings_below_min_severity": 0,
     }
     assert doc["skipped"] == [{"path": "package-lock.json", "reason": "lockfile"}]
     assert doc["providers"] == ["ollama/qwen2.5-coder:7b"]
