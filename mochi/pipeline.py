@@ -115,8 +115,14 @@ def _llm_pass(
 
 
 def _merge_summaries(
-    summaries: Iterable[Summary], findings: Sequence[Finding], llm: bool, tickets: Sequence[Ticket] = ()
+    summaries: Iterable[Summary],
+    findings: Sequence[Finding],
+    llm: bool,
+    tickets: Sequence[Ticket] = (),
+    incomplete: int = 0,
 ) -> Summary:
+    """One summary: the model's (merged across chunks), else one said from the findings. `incomplete`
+    files the model reviewed only in part (its answer cut off): then "no issues" is not said."""
     summaries = list(summaries)
     verdicts = [v for s in summaries for v in s.ticket_compliance]
     compliance = complete_table(merge_compliance(verdicts), tickets) if (verdicts or tickets) and llm else ()
@@ -130,6 +136,11 @@ def _merge_summaries(
         what = "built-in checks" if not llm else "review"
         text = f"The {what} found {len(findings)} issue(s); the most severe is {worst.value}."
         return Summary(overall_assessment=text)
+    if llm and incomplete:
+        return Summary(
+            overall_assessment=f"No findings, but the model's review is incomplete: its answer was cut off "
+            f"for {incomplete} file(s) (see the notices)."
+        )
     return Summary(overall_assessment="No issues found." if llm else "The built-in checks found no issues.")
 
 
@@ -276,7 +287,9 @@ def run(
     review = Review(
         target=target,
         findings=tuple(found),
-        summary=_merge_summaries(llm.summaries, found, llm=llm.answered > 0, tickets=llm.tickets),
+        summary=_merge_summaries(
+            llm.summaries, found, llm=llm.answered > 0, tickets=llm.tickets, incomplete=len(llm.truncated)
+        ),
         stats=stats,
         reviewed=tuple(f.path for f in diff.files),
         skipped=diff.skipped,

@@ -145,3 +145,17 @@ def test_an_unchanged_change_is_not_asked_again_and_a_changed_chunk_is(tmp_path:
     assert again.review.summary == first.review.summary
     assert any("from the cache" in n for n in again.review.notices)
     assert third.review.stats.llm_calls == 1
+
+
+def test_a_review_whose_answers_were_all_cut_off_does_not_say_no_issues() -> None:
+    """Seen with SmolLM2 on jaeger-ui: three cut-off answers, no comment, and the summary said "No
+    issues found."."""
+    diff = synthetic_diff(files=1, changed=5, huge=0)
+    cut = json.dumps({"comments": [], "summary": {"overall_assessment": "", "key_concerns": []}})[:-3]
+    with FakeOllama.start(models={MODEL: 32768}) as ollama:
+        for _ in range(3):
+            ollama.enqueue_chat(cut, eval_count=2048, done_reason="length")
+        review = _review(ollama, diff, window=32768).review
+    assert review.findings == ()
+    assert review.summary.overall_assessment.startswith("No findings, but the model's review is incomplete")
+    assert "No issues found" not in review.summary.overall_assessment
