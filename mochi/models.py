@@ -127,6 +127,9 @@ class Diff(Frozen):
     skipped: tuple[SkippedFile, ...] = ()
     # binary files (also in `skipped`): no model reads them, the checks that look at a path still do
     binaries: tuple[FileDiff, ...] = ()
+    # deleted files (also in `skipped`): nothing reviews them, but the checks see the lines they
+    # remove, so code moved out of a deleted file into another is not taken for new code
+    deleted: tuple[FileDiff, ...] = ()
     # path -> file and (old or new) name -> path, built once for these `files` (a copy with other
     # files rebuilds them): a lookup per finding must not scan 50,000 files
     _index: _DiffIndex | None = PrivateAttr(default=None)

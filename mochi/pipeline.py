@@ -220,7 +220,9 @@ def run(
     )
     raw: list[Finding] = []
     # the checks also see the binary files (a committed keystore.jks), which no prompt carries
-    checked = diff.model_copy(update={"files": diff.files + diff.binaries}) if diff.binaries else diff
+    # and the deleted files' removed lines (code moved out of a deleted file is not new code)
+    extra = diff.binaries + diff.deleted
+    checked = diff.model_copy(update={"files": diff.files + extra}) if extra else diff
     if checker is not None and checked.files:
         raw += checker.review(checked, read_file, read_repo)
     notices: list[str] = []

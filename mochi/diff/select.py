@@ -87,6 +87,7 @@ def select_files(
     reviewed: list[FileDiff] = []
     skipped: list[SkippedFile] = []
     binaries: list[FileDiff] = []
+    deleted: list[FileDiff] = []
     for f in files:
         reason = skip_reason(
             f,
@@ -101,7 +102,11 @@ def select_files(
             skipped.append(SkippedFile(path=f.path, reason=reason))
             if reason == "binary":
                 binaries.append(f)  # no model reads it, but a keystore.jks is still a finding
-    return Diff(files=tuple(reviewed), skipped=tuple(skipped), binaries=tuple(binaries))
+            elif reason == "deleted":
+                deleted.append(f)  # its removed lines tell moved code from new code
+    return Diff(
+        files=tuple(reviewed), skipped=tuple(skipped), binaries=tuple(binaries), deleted=tuple(deleted)
+    )
 
 
 def skip_reason(
