@@ -77,7 +77,8 @@ def review_case(
         attributes=None,
         max_file_lines=scope.max_file_lines,
     )
-    checked = diff.model_copy(update={"files": diff.files + diff.binaries}) if diff.binaries else diff
+    extra = diff.binaries + diff.deleted  # as mochi.pipeline: binary files, deleted files' removed lines
+    checked = diff.model_copy(update={"files": diff.files + extra}) if extra else diff
     if not checked.files:
         return []
     files, others = case["files"], case.get("repository") or {}

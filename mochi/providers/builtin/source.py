@@ -44,6 +44,8 @@ Q_RUST_ATTRIBUTES = "(attribute_item) @a"
 
 
 _DISTINCT_CHARS = 16  # a squeezed line this long found among the removed lines of another file was moved
+_LONE_DISTINCT_CHARS = 40  # ... when it comes without added neighbours
+_MOVE_CONTEXT = 2  # added lines on each side that must have moved with it
 
 
 class SourceFile:
@@ -130,7 +132,25 @@ class SourceFile:
         return True
 
     def _moved_from_elsewhere(self, no: int) -> bool:
-        return "".join(self.line(no).split()) in self._removed_anywhere()
+        """The line came with its neighbours from another file: the run of added lines around it (up
+        to two on each side) is found, in order, among the lines the change removes elsewhere. A
+        common line alone (`} catch (Exception e) {`) proves nothing; a lone added line must be long
+        enough not to match by chance."""
+
+        def squeeze(n: int) -> str:
+            return "".join(self.line(n).split())
+
+        block = [no]
+        for step in (-1, 1):
+            n = no + step
+            while abs(n - no) <= _MOVE_CONTEXT and n in self.added:
+                if squeeze(n):
+                    block.append(n)
+                n += step
+        block.sort()
+        if len(block) == 1 and len(squeeze(no)) < _LONE_DISTINCT_CHARS:
+            return False
+        return "".join(squeeze(n) for n in block) in self._removed_anywhere()
 
     @cached_property
     def root(self) -> Node:
