@@ -25,6 +25,8 @@ COMMANDS = {
     "templates": "mochi.commands.store_admin:templates",
     "integrations": "mochi.commands.store_integrations:integrations",
     "doctor": "mochi.commands.doctor:doctor",
+    "serve": "mochi.commands.serve:serve",
+    "apikeys": "mochi.commands.serve:apikeys",
 }
 
 # one line each for `mochi --help`, without importing the commands
@@ -46,6 +48,8 @@ SUMMARIES = {
     "models": "Model configurations (ai_model_configs); the default one is used when nothing else chooses.",
     "templates": "Prompt templates per language and framework; an active one replaces the file template.",
     "integrations": "GitHub and Jira URLs and credentials (stored encrypted).",
+    "serve": "Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).",
+    "apikeys": "API keys of `mochi serve`: reader (GET), reviewer (also reviews), admin (everything).",
     "doctor": "Check the set-up before a first review: git, settings, model, Jira, tokens, record, key.",
 }
 

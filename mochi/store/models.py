@@ -91,6 +91,13 @@ review_history                one row per lifecycle step
     timestamp                 when it happened
     index: (review_id, timestamp)
 
+api_keys                      the keys of `mochi serve` (`mochi apikeys`); never the key itself
+    id, name (UNIQUE)
+    key_hash                  SHA-256 hex of the key (UNIQUE); compared in constant time
+    role                      reader | reviewer | admin (CHECK)
+    user_id                   whose key it is (the server's users); NULL for now
+    created_at, last_used_at, revoked_at (NULL: the key works)
+
 llm_answers                   the model's answers already paid for (mochi.cache), shared by every
                               machine that uses this database (CI runners are thrown away)
     key                       PK: SHA-256 of provider, model, prompt, schema and options
@@ -134,6 +141,7 @@ INTEGRATION_TYPES = ("github", "jira")
 COMMENT_TYPES = ("suggestion", "question", "bug", "praise")
 SEVERITIES = ("low", "medium", "high", "critical")
 SIDES = ("RIGHT", "LEFT")
+ROLES = ("reader", "reviewer", "admin")
 
 # JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
 Json = JSON().with_variant(JSONB(), "postgresql")
@@ -359,3 +367,17 @@ class AnswerRow(Base):
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     used_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+
+
+class ApiKeyRow(Base):
+    __tablename__ = "api_keys"
+    __table_args__ = (CheckConstraint(_in("role", ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128), nullable=False, unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    user_id: Mapped[int | None] = mapped_column(Id)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

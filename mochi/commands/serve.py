@@ -1,0 +1,135 @@
+"""`mochi serve` (the review record as a REST API) and `mochi apikeys` (the keys it accepts).
+
+The server listens on loopback by default. It refuses any other address while no API key exists:
+an open port with no key would have nothing to check callers against. Keys are printed once, when
+created; the record keeps only their SHA-256.
+"""
+
+from __future__ import annotations
+
+import click
+
+from mochi.commands.store import emit, handling, json_option, load_settings, open_engine, table
+
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option(
+    "--max-body",
+    default=1_000_000,
+    show_default=True,
+    type=click.IntRange(1),
+    help="Largest request body accepted, in bytes (413 beyond).",
+)
+def serve(host: str, port: int, max_body: int) -> None:
+    """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
+
+    Clients authenticate with `Authorization: Bearer <key>` (`mochi apikeys create`); /healthz,
+    /readyz and /metrics need no key. Listening beyond loopback needs at least one API key.
+    """
+    with handling():
+        from mochi.errors import UsageError
+        from mochi.extras import require
+
+        require("fastapi", "server", "`mochi serve`")
+        require("uvicorn", "server", "`mochi serve`")
+        require("prometheus_client", "server", "`mochi serve`")
+        from mochi.commands.runtime import progress
+        from mochi.store.apikeys import has_active_keys
+        from mochi.store.session import cipher_for
+
+        settings = load_settings()
+        engine = open_engine(settings)
+        if host not in LOOPBACK and not has_active_keys(engine):
+            raise UsageError(
+                f"refusing to listen on {host} without an API key: create one first "
+                "(`mochi apikeys create NAME --role admin`), or listen on 127.0.0.1"
+            )
+        import uvicorn
+
+        from mochi.server.app import create_app
+
+        app = create_app(engine, cipher=cipher_for(settings), max_body_bytes=max_body)
+        progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
+        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+
+
+@click.group()
+def apikeys() -> None:
+    """API keys of `mochi serve`: reader (GET), reviewer (also reviews), admin (everything)."""
+
+
+@apikeys.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["reader", "reviewer", "admin"]),
+    default="reader",
+    show_default=True,
+    help="What the key may do.",
+)
+@json_option
+def apikeys_create(name: str, role: str, as_json: bool) -> None:
+    """Create a key and print it, once: it is not stored, only its hash."""
+    with handling():
+        from mochi.store.apikeys import create_key
+
+        key_id, key = create_key(open_engine(), name, role)
+
+        def text() -> None:
+            click.echo(key)
+            click.echo(
+                f"mochi: API key '{name}' ({role}) created; copy it now, it is not shown again", err=True
+            )
+
+        emit({"key": {"id": key_id, "name": name, "role": role, "key": key}}, as_json, text)
+
+
+@apikeys.command("list")
+@json_option
+def apikeys_list(as_json: bool) -> None:
+    """The keys: name, role, created, last used, revoked (never the key)."""
+    with handling():
+        from mochi.store.apikeys import list_keys
+
+        rows = list_keys(open_engine())
+
+        def text() -> None:
+            if not rows:
+                click.echo("no API keys: `mochi apikeys create NAME --role admin`")
+                return
+            table(
+                [
+                    [
+                        r["name"],
+                        r["role"],
+                        _when(r["created_at"]),
+                        _when(r["last_used_at"]),
+                        _when(r["revoked_at"]),
+                    ]
+                    for r in rows
+                ],
+                ["NAME", "ROLE", "CREATED", "LAST USED", "REVOKED"],
+            )
+
+        emit({"keys": rows}, as_json, text)
+
+
+@apikeys.command("revoke")
+@click.argument("name")
+def apikeys_revoke(name: str) -> None:
+    """Revoke a key: it stops working at once (it stays listed)."""
+    with handling():
+        from mochi.store.apikeys import revoke_key
+
+        revoke_key(open_engine(), name)
+        click.echo(f"revoked the API key '{name}'")
+
+
+def _when(iso: str | None) -> str:
+    return iso[:19].replace("T", " ") if iso else "-"

@@ -1,0 +1,47 @@
+"""The application factory: everything it needs comes in as an argument (no environment here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from mochi import __version__
+from mochi.server import envelope, metrics
+from mochi.server.limits import BodyLimit
+from mochi.server.routes import health, integrations, keys, models, reviews, templates
+from mochi.store.crypto import Cipher
+from mochi.store.models import utcnow
+
+MAX_BODY_BYTES = 1_000_000
+
+DESCRIPTION = """The review record of Sonar-Mochi as a REST API.
+
+Every `/api` response is an envelope: `{"success": true, "data": ..., "error": null}`, or on
+failure `{"success": false, "data": null, "error": {"code", "message", "details", "timestamp"}}`.
+Authenticate with `Authorization: Bearer <key>` (`mochi apikeys create NAME --role ROLE`):
+readers may GET, reviewers may also delete reviews, admins may also manage models, templates,
+integrations and keys. `/healthz`, `/readyz` and `/metrics` need no key.
+"""
+
+
+def create_app(
+    engine: Engine,
+    *,
+    cipher: Cipher | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> FastAPI:
+    """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials."""
+    app = FastAPI(title="Sonar-Mochi", version=__version__, description=DESCRIPTION)
+    app.state.engine = engine
+    app.state.cipher = cipher or Cipher(None)
+    app.state.clock = clock
+    envelope.install(app, clock)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, clock=clock)
+    app.state.registry = metrics.install(app, engine)  # outermost: it counts the 413s too
+    for module in (health, reviews, models, templates, integrations, keys):
+        app.include_router(module.router)
+    return app

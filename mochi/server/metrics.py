@@ -1,0 +1,77 @@
+"""Prometheus metrics (`GET /metrics`, no key needed), in a registry of the app's own.
+
+mochi_http_requests_total{route, method, status}        requests answered
+mochi_http_request_duration_seconds{route, method}      how long they took (histogram)
+mochi_reviews{status}                                   reviews in the record, read at each scrape
+
+`route` is the route's template (`/api/reviews/{review_id}`), never the raw path, so the number of
+series stays bounded; a path no route matches is `unmatched`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterator
+
+from fastapi import FastAPI, Request, Response
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine, func, select
+
+from mochi.store.models import STATUSES, ReviewRow
+
+logger = logging.getLogger(__name__)
+
+
+class ReviewsByStatus(Collector):
+    """mochi_reviews{status}: a count per status, from the database at scrape time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[Metric]:
+        """One gauge sample per status (0 for a status no review has)."""
+        gauge = GaugeMetricFamily("mochi_reviews", "Reviews in the record, by status.", labels=["status"])
+        try:
+            with self.engine.connect() as conn:
+                counts = dict(
+                    conn.execute(select(ReviewRow.status, func.count()).group_by(ReviewRow.status)).all()
+                )
+        except Exception as exc:  # a scrape must not fail because the database is away
+            logger.warning("mochi_reviews: the database could not be read (%s)", type(exc).__name__)
+            return
+        for status in STATUSES:
+            gauge.add_metric([status], float(counts.get(status, 0)))
+        yield gauge
+
+
+def install(app: FastAPI, engine: Engine) -> CollectorRegistry:
+    """The app's registry, with the request middleware and the review collector."""
+    registry = CollectorRegistry()
+    requests = Counter(
+        "mochi_http_requests", "HTTP requests answered.", ["route", "method", "status"], registry=registry
+    )
+    duration = Histogram(
+        "mochi_http_request_duration_seconds",
+        "Time to answer an HTTP request.",
+        ["route", "method"],
+        registry=registry,
+    )
+    registry.register(ReviewsByStatus(engine))
+
+    @app.middleware("http")
+    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
+            duration.labels(route, request.method).observe(time.perf_counter() - start)
+            requests.labels(route, request.method, str(status)).inc()
+
+    return registry

@@ -1,0 +1,65 @@
+"""Reviews: read and delete (creating one comes with the review runner).
+
+GET    /api/reviews                   reader    filters repo, pr_number, status, since; limit, offset
+GET    /api/reviews/{id}              reader    with its comments and history
+GET    /api/reviews/{id}/comments     reader
+DELETE /api/reviews/{id}              reviewer  its comments and history go with it
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+
+from mochi.server.auth import reader, reviewer
+from mochi.server.envelope import ok
+from mochi.store import reviews
+
+router = APIRouter(prefix="/api/reviews", tags=["reviews"])
+
+Status = Literal["PENDING", "IN_PROGRESS", "COMPLETED", "FAILED"]
+MAX_LIMIT = 500
+
+
+@router.get("", dependencies=[reader])
+def list_reviews(
+    request: Request,
+    repo: Annotated[str | None, Query(description="Part of the repository ('owner/name' or a path).")] = None,
+    pr_number: Annotated[int | None, Query(ge=1)] = None,
+    status: Status | None = None,
+    since: Annotated[datetime | None, Query(description="Created at or after (ISO 8601).")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> JSONResponse:
+    """Recorded reviews, newest first."""
+    rows = reviews.list_reviews(
+        request.app.state.engine,
+        repository=repo,
+        pr_number=pr_number,
+        status=status,
+        since=since,
+        limit=offset + limit,
+    )[offset:]
+    return ok({"reviews": rows, "limit": limit, "offset": offset, "count": len(rows)})
+
+
+@router.get("/{review_id}", dependencies=[reader])
+def get_review(request: Request, review_id: int) -> JSONResponse:
+    """One review with its comments and history."""
+    return ok(reviews.get_review(request.app.state.engine, review_id))
+
+
+@router.get("/{review_id}/comments", dependencies=[reader])
+def get_comments(request: Request, review_id: int) -> JSONResponse:
+    """A review's comments (its findings)."""
+    return ok({"comments": reviews.review_comments(request.app.state.engine, review_id)})
+
+
+@router.delete("/{review_id}", dependencies=[reviewer])
+def delete_review(request: Request, review_id: int) -> JSONResponse:
+    """Delete a review, its comments and its history."""
+    reviews.delete_review(request.app.state.engine, review_id)
+    return ok({"deleted": True, "id": review_id})
