@@ -7,6 +7,9 @@ created; the record keeps only their SHA-256.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 
 from mochi.commands.store import emit, handling, json_option, load_settings, open_engine, table
@@ -26,11 +29,37 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     type=click.IntRange(1),
     help="Largest request body accepted, in bytes (413 beyond).",
 )
-def serve(host: str, port: int, max_body: int) -> None:
+@click.option(
+    "--repo-root",
+    "repo_roots",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Reviews may read the checkouts under this directory (repeatable; none: POST /api/reviews "
+    "answers 403).",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Reviews run at the same time (more wait, PENDING).",
+)
+@click.option(
+    "--shutdown-grace",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 3600),
+    help="Seconds running reviews get to finish at shutdown (SIGTERM) before they are marked FAILED.",
+)
+def serve(
+    host: str, port: int, max_body: int, repo_roots: tuple[Path, ...], workers: int, shutdown_grace: float
+) -> None:
     """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
 
     Clients authenticate with `Authorization: Bearer <key>` (`mochi apikeys create`); /healthz,
     /readyz and /metrics need no key. Listening beyond loopback needs at least one API key.
+    `POST /api/reviews` reviews checkouts under a --repo-root, composed from this process's
+    environment and the record (its default model) like `mochi review`.
     """
     with handling():
         from mochi.errors import UsageError
@@ -54,8 +83,18 @@ def serve(host: str, port: int, max_body: int) -> None:
 
         from mochi.server.app import create_app
 
-        app = create_app(engine, cipher=cipher_for(settings), max_body_bytes=max_body)
+        app = create_app(
+            engine,
+            cipher=cipher_for(settings),
+            max_body_bytes=max_body,
+            environ=dict(os.environ),
+            repo_roots=repo_roots,
+            workers=workers,
+            shutdown_grace_s=shutdown_grace,
+        )
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
+        if repo_roots:
+            progress("reviews may read the checkouts under " + ", ".join(str(r) for r in repo_roots))
         uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
 
 

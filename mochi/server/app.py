@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from mochi import __version__
 from mochi.server import envelope, metrics
+from mochi.server.checkout import resolved_roots
+from mochi.server.jobs import Composer, Runner
 from mochi.server.limits import BodyLimit
 from mochi.server.routes import health, integrations, keys, models, reviews, templates
 from mochi.store.crypto import Cipher
@@ -22,8 +26,8 @@ DESCRIPTION = """The review record of Sonar-Mochi as a REST API.
 Every `/api` response is an envelope: `{"success": true, "data": ..., "error": null}`, or on
 failure `{"success": false, "data": null, "error": {"code", "message", "details", "timestamp"}}`.
 Authenticate with `Authorization: Bearer <key>` (`mochi apikeys create NAME --role ROLE`):
-readers may GET, reviewers may also delete reviews, admins may also manage models, templates,
-integrations and keys. `/healthz`, `/readyz` and `/metrics` need no key.
+readers may GET, reviewers may also create, retry and delete reviews, admins may also manage
+models, templates, integrations and keys. `/healthz`, `/readyz` and `/metrics` need no key.
 """
 
 
@@ -33,11 +37,31 @@ def create_app(
     cipher: Cipher | None = None,
     clock: Callable[[], datetime] = utcnow,
     max_body_bytes: int = MAX_BODY_BYTES,
+    environ: Mapping[str, str] | None = None,
+    repo_roots: Sequence[Path] = (),
+    workers: int = 2,
+    shutdown_grace_s: float = 5.0,
 ) -> FastAPI:
-    """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials."""
-    app = FastAPI(title="Sonar-Mochi", version=__version__, description=DESCRIPTION)
+    """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials.
+
+    Reviews created over the API are composed from `environ` (the server's environment: provider
+    URLs and keys, MOCHI_*), may only read checkouts under `repo_roots`, and run on `workers`
+    threads; at shutdown, running reviews get `shutdown_grace_s` before they are marked FAILED.
+    """
+    runner = Runner(engine, workers=workers, grace_s=shutdown_grace_s)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        runner.shutdown()
+
+    app = FastAPI(title="Sonar-Mochi", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.engine = engine
     app.state.cipher = cipher or Cipher(None)
+    app.state.runner = runner
+    app.state.composer = Composer(
+        engine=engine, cipher=app.state.cipher, environ=dict(environ or {}), roots=resolved_roots(repo_roots)
+    )
     app.state.clock = clock
     envelope.install(app, clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, clock=clock)

@@ -9,11 +9,14 @@ VALIDATION_ERROR 400   a malformed body or parameter, an unknown field, an inval
 CREDENTIAL_ERROR 400   a credential cannot be stored or read (MOCHI_SECRET_KEY missing or wrong)
 UNAUTHORIZED 401       no key, an unknown key or a revoked one
 FORBIDDEN 403          the key's role is too low for the route
+FORBIDDEN_PATH 403     a repo_path outside every `--repo-root` (or none configured)
 NOT_FOUND 404          no such review, model, template, integration, key or route
 METHOD_NOT_ALLOWED 405
 CONFLICT 409           a name that is taken, or a state that forbids the change
 PAYLOAD_TOO_LARGE 413  the body is over the server's cap
 INTERNAL_ERROR 500     anything else; the message is generic and the details empty
+NOT_IMPLEMENTED 501    a request this server does not do yet (pull request reviews)
+SERVICE_UNAVAILABLE 503  the server is shutting down, or too many reviews wait already
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ CODES = {
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
     500: "INTERNAL_ERROR",
+    501: "NOT_IMPLEMENTED",
+    503: "SERVICE_UNAVAILABLE",
 }
 
 

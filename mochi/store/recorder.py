@@ -196,6 +196,11 @@ def run_options(settings: Settings, target: ReviewTarget) -> dict[str, Any]:
         "exclude": list(settings.scope.exclude),
         "builtin": settings.builtin,
     }
+    # what a retry must keep besides the model (the server's `severity_level` and design patterns)
+    if settings.min_severity is not None:
+        options["min_severity"] = settings.min_severity.value
+    if settings.include_design_patterns:
+        options["include_design_patterns"] = True
     if target.kind is TargetKind.DIFF_FILE and target.diff_file and target.diff_file != "-":
         options["diff_file"] = str(Path(target.diff_file).resolve())
     return options

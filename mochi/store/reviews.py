@@ -208,6 +208,21 @@ def fail_review(
         session.add(HistoryRow(review_id=review_id, action="FAILED", status="FAILED", details=info))
 
 
+def requeue_review(engine: Engine, review_id: int) -> bool:
+    """FAILED -> PENDING (a retry waiting to run); False when the review is not FAILED (any more).
+
+    One conditional UPDATE, so two retries of the same review cannot both start it.
+    """
+    with Session(engine) as session, session.begin():
+        _get(session, review_id)
+        result = session.execute(
+            update(ReviewRow)
+            .where(ReviewRow.id == review_id, ReviewRow.status == "FAILED")
+            .values(status="PENDING")
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
 STALE_AFTER = timedelta(hours=6)  # no review runs this long: its process or its database went away
 
 

@@ -1,5 +1,7 @@
-"""Reviews: read and delete (creating one comes with the review runner).
+"""Reviews: create (run in the background), read, retry and delete.
 
+POST   /api/reviews                   reviewer  202: a local review of a checkout under --repo-root
+POST   /api/reviews/{id}/retry        reviewer  202: a FAILED review runs again in its own row
 GET    /api/reviews                   reader    filters repo, pr_number, status, since; limit, offset
 GET    /api/reviews/{id}              reader    with its comments and history
 GET    /api/reviews/{id}/comments     reader
@@ -16,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from mochi.server.auth import reader, reviewer
 from mochi.server.envelope import ok
+from mochi.server.submit import RetryIn, ReviewIn, create, retry
 from mochi.store import reviews
 
 router = APIRouter(prefix="/api/reviews", tags=["reviews"])
@@ -63,3 +66,25 @@ def delete_review(request: Request, review_id: int) -> JSONResponse:
     """Delete a review, its comments and its history."""
     reviews.delete_review(request.app.state.engine, review_id)
     return ok({"deleted": True, "id": review_id})
+
+
+@router.post("", status_code=202, dependencies=[reviewer])
+def create_review(request: Request, body: ReviewIn) -> JSONResponse:
+    """Review `base_commit...head_commit` of the checkout `repo_path` (under a `--repo-root`), in the
+    background, as `mochi review --base BASE --head HEAD` would; 202 with the PENDING review.
+    Poll `GET /api/reviews/{id}` until its status is COMPLETED or FAILED."""
+    review_id = create(request, body)
+    return _accepted(request, review_id)
+
+
+@router.post("/{review_id}/retry", status_code=202, dependencies=[reviewer])
+def retry_review(request: Request, review_id: int, body: RetryIn | None = None) -> JSONResponse:
+    """Run a FAILED review again, in its own row (409 when it is not FAILED)."""
+    retry(request, review_id, body or RetryIn())
+    return _accepted(request, review_id)
+
+
+def _accepted(request: Request, review_id: int) -> JSONResponse:
+    response = ok(reviews.get_review(request.app.state.engine, review_id), status=202)
+    response.headers["Location"] = f"/api/reviews/{review_id}"
+    return response

@@ -1,0 +1,168 @@
+"""Creating and retrying reviews over the API: the request bodies, checks and composition.
+
+Everything a client can get wrong is found before anything is recorded: the path (checkout.py),
+the refs, the model; then the review is recorded PENDING and handed to the runner (jobs.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from mochi.server.checkout import NO_ROOTS, check_ref, open_checkout
+from mochi.server.envelope import ApiError
+from mochi.server.jobs import Busy, Composer, Job, Runner, compose_review
+from mochi.store import reviews
+
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class ReviewOptions(BaseModel):
+    """How to review (absent: the server's settings decide)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ai_model: str | None = Field(
+        None,
+        min_length=1,
+        max_length=320,
+        description="'provider/model' (e.g. 'ollama/qwen2.5-coder:14b'), a provider ('builtin': the "
+        "built-in checks only, no model), or the name of a stored model (`GET /api/models`).",
+    )
+    include_design_patterns: bool | None = None
+    severity_level: Severity | None = Field(None, description="Report only findings at or above it.")
+    include_jira_context: bool | None = Field(
+        None, description="false: no Jira tickets in the prompt even when Jira is configured."
+    )
+
+
+class ReviewIn(BaseModel):
+    """A local review of a checkout on the server's disk; or (not yet) a pull request."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    repo_path: str | None = Field(None, max_length=4096, description="Under a `mochi serve --repo-root`.")
+    base_commit: str | None = Field(None, max_length=255)
+    head_commit: str | None = Field(None, max_length=255)
+    owner: str | None = Field(None, max_length=255)
+    repo: str | None = Field(None, max_length=255)
+    pr_number: int | None = Field(None, ge=1)
+    post_to_github: bool | None = None
+    options: ReviewOptions = Field(default_factory=ReviewOptions)
+
+
+class RetryIn(BaseModel):
+    """What a retry may change (absent: the review's own settings)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ai_model: str | None = Field(None, min_length=1, max_length=320)
+
+
+def _composer(request: Request) -> Composer:
+    composer = request.app.state.composer
+    assert isinstance(composer, Composer)
+    return composer
+
+
+def _runner(request: Request) -> Runner:
+    runner = request.app.state.runner
+    assert isinstance(runner, Runner)
+    return runner
+
+
+def _check_open(runner: Runner) -> None:
+    try:
+        runner.check_open()
+    except Busy as exc:
+        raise ApiError(503, str(exc)) from None
+
+
+def _user_id(request: Request) -> int | None:
+    key = getattr(request.state, "api_key", None) or {}
+    user_id = key.get("user_id")
+    return int(user_id if user_id is not None else key["id"]) if key else None
+
+
+def create(request: Request, body: ReviewIn) -> int:
+    """Check, compose, record PENDING and queue the review; its id."""
+    if body.owner or body.repo or body.pr_number or body.post_to_github is not None:
+        if body.repo_path or body.base_commit or body.head_commit:
+            raise ApiError(400, "give repo_path, base_commit and head_commit, or owner, repo and pr_number")
+        raise ApiError(
+            501,
+            "pull request reviews over the API are not available yet: review the checkout "
+            "(repo_path, base_commit, head_commit), or run `mochi review --pr OWNER/REPO#N`",
+        )
+    missing = [n for n in ("repo_path", "base_commit", "head_commit") if not getattr(body, n)]
+    if missing:
+        raise ApiError(400, f"missing: {', '.join(missing)} (a local review needs all three)")
+    assert body.repo_path and body.base_commit and body.head_commit
+    composer, runner = _composer(request), _runner(request)
+    _check_open(runner)
+    git = open_checkout(body.repo_path, composer.roots, composer.environ)
+    check_ref(git, "base_commit", body.base_commit)
+    check_ref(git, "head_commit", body.head_commit)
+    opts = body.options
+    options: dict[str, Any] = {
+        "ai_model": opts.ai_model,
+        "min_severity": opts.severity_level,
+        "include_design_patterns": opts.include_design_patterns,
+        "include_jira_context": opts.include_jira_context,
+    }
+    settings, target, templates = compose_review(
+        composer, git, base=body.base_commit, head=body.head_commit, options=options
+    )
+    root = Path(git.toplevel())
+    recorder = runner.recorder()
+    recorder.created(target, settings, repository=str(root), user_id=_user_id(request))
+    if recorder.review_id is None:
+        raise ApiError(503, "the review could not be recorded: the database is not available")
+    job = Job(recorder.review_id, settings, target, git, root, recorder, templates)
+    _submit(runner, job)
+    return recorder.review_id
+
+
+def retry(request: Request, review_id: int, body: RetryIn) -> None:
+    """Check that the review is FAILED and can run again, then queue it in its own row."""
+    composer, runner = _composer(request), _runner(request)
+    data = reviews.get_review(composer.engine, review_id)
+    if data["status"] != "FAILED":
+        raise ApiError(409, f"review {review_id} is {data['status']}: only a FAILED review can be retried")
+    target = data.get("target") or {}
+    repo_path = data.get("repo_path") or target.get("repo")
+    base = target.get("base_sha") or target.get("base")
+    head = target.get("head_sha") or target.get("head")
+    if target.get("kind") != "range" or not (repo_path and base and head):
+        raise ApiError(
+            400,
+            f"review {review_id} is a {target.get('kind') or 'hosted'} review, not a range of commits: "
+            f"retry it with `mochi reviews retry {review_id}`",
+        )
+    if not composer.roots:
+        raise ApiError(403, NO_ROOTS, code="FORBIDDEN_PATH")
+    _check_open(runner)
+    git = open_checkout(str(repo_path), composer.roots, composer.environ)
+    check_ref(git, "base_commit", str(base))
+    check_ref(git, "head_commit", str(head))
+    options = dict(data.get("options") or {})
+    if body.ai_model:
+        options["ai_model"] = body.ai_model
+    settings, target_, templates = compose_review(
+        composer, git, base=str(base), head=str(head), options=options
+    )
+    if not reviews.requeue_review(composer.engine, review_id):
+        raise ApiError(409, f"review {review_id} is not FAILED any more (retried already?)")
+    recorder = runner.recorder(resume_id=review_id)
+    _submit(runner, Job(review_id, settings, target_, git, Path(git.toplevel()), recorder, templates))
+
+
+def _submit(runner: Runner, job: Job) -> None:
+    try:
+        runner.submit(job)
+    except Busy as exc:
+        reviews.fail_review(runner.engine, job.review_id, f"not run: {exc}")
+        raise ApiError(503, str(exc)) from None
