@@ -283,11 +283,11 @@ def compose_review(
 
         store.settings = model_configs.settings_for(store.settings, config, api_key)
     else:
-        session._apply_default_model(composer.engine, store)
+        session.apply_default_model(composer.engine, store)
     if options.get("include_jira_context") is False:
         store.settings = store.settings.with_values({"jira_url": None})
     else:
-        session._apply_jira(composer.engine, store)
+        session.apply_jira(composer.engine, store)
     templates = active_templates(composer.engine)
     target = local_target(git, base=base, head=head, staged=False, diff_file=None, environ={})
     return store.settings, target, templates

@@ -134,8 +134,8 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
         )
         return result
     try:
-        _apply_default_model(engine, result)
-        _apply_jira(engine, result)
+        apply_default_model(engine, result)
+        apply_jira(engine, result)
         from mochi.store.templates import active_templates
 
         result.templates = active_templates(engine)
@@ -158,7 +158,9 @@ def _open_for_review(result: ReviewStore, *, in_ci: bool, record: bool, resume_i
     return result
 
 
-def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
+def apply_default_model(engine: Engine, result: ReviewStore) -> None:
+    """The stored default model (`mochi models set-default`) when nothing else chose one (also used by
+    the server for each review it composes)."""
     if "provider" in result.origin or "model" in result.origin:
         return  # a flag, the environment or .mochi.toml chose: they win
     from mochi.store import model_configs
@@ -176,7 +178,7 @@ def _apply_default_model(engine: Engine, result: ReviewStore) -> None:
         result.origin[key] = where
 
 
-def _apply_jira(engine: Engine, result: ReviewStore) -> None:
+def apply_jira(engine: Engine, result: ReviewStore) -> None:
     """`mochi integrations set jira` feeds the review's Jira context unless JIRA_* / flags say otherwise."""
     if result.settings.jira.url or "jira_url" in result.origin:
         return
