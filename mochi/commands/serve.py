@@ -51,8 +51,34 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     type=click.FloatRange(0, 3600),
     help="Seconds running reviews get to finish at shutdown (SIGTERM) before they are marked FAILED.",
 )
+@click.option(
+    "--rate-limit",
+    default="600/minute",
+    show_default=True,
+    help="Requests one API key may make to one endpoint (e.g. 100/minute, 10/second; 'none': no limit).",
+)
+@click.option(
+    "--ip-rate-limit",
+    default="1200/minute",
+    show_default=True,
+    help="Requests one client address may make to one endpoint ('none': no limit).",
+)
+@click.option(
+    "--rate-limit-storage",
+    default="memory://",
+    show_default=True,
+    help="Where the counters live: memory:// (one server) or redis://HOST:6379 (servers sharing them).",
+)
 def serve(
-    host: str, port: int, max_body: int, repo_roots: tuple[Path, ...], workers: int, shutdown_grace: float
+    host: str,
+    port: int,
+    max_body: int,
+    repo_roots: tuple[Path, ...],
+    workers: int,
+    shutdown_grace: float,
+    rate_limit: str,
+    ip_rate_limit: str,
+    rate_limit_storage: str,
 ) -> None:
     """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
 
@@ -68,6 +94,7 @@ def serve(
         require("fastapi", "server", "`mochi serve`")
         require("uvicorn", "server", "`mochi serve`")
         require("prometheus_client", "server", "`mochi serve`")
+        require("limits", "server", "`mochi serve`")
         from mochi.commands.runtime import progress
         from mochi.store.apikeys import has_active_keys
         from mochi.store.session import cipher_for
@@ -82,6 +109,16 @@ def serve(
         import uvicorn
 
         from mochi.server.app import create_app
+        from mochi.server.ratelimit import RateLimits
+
+        try:
+            limits = RateLimits(
+                per_key=None if rate_limit.lower() == "none" else rate_limit,
+                per_ip=None if ip_rate_limit.lower() == "none" else ip_rate_limit,
+                storage=rate_limit_storage,
+            )
+        except (ValueError, ImportError) as exc:
+            raise UsageError(f"bad rate limit settings ({exc}): e.g. --rate-limit 100/minute") from None
 
         app = create_app(
             engine,
@@ -91,6 +128,7 @@ def serve(
             repo_roots=repo_roots,
             workers=workers,
             shutdown_grace_s=shutdown_grace,
+            rate_limits=limits,
         )
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:

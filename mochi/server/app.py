@@ -7,11 +7,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from mochi import __version__
-from mochi.server import envelope, metrics
+from mochi.server import envelope, metrics, ratelimit
 from mochi.server.checkout import resolved_roots
 from mochi.server.jobs import Composer, Runner
 from mochi.server.limits import BodyLimit
@@ -41,12 +41,14 @@ def create_app(
     repo_roots: Sequence[Path] = (),
     workers: int = 2,
     shutdown_grace_s: float = 5.0,
+    rate_limits: ratelimit.RateLimits | None = None,
 ) -> FastAPI:
     """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials.
 
     Reviews created over the API are composed from `environ` (the server's environment: provider
     URLs and keys, MOCHI_*), may only read checkouts under `repo_roots`, and run on `workers`
     threads; at shutdown, running reviews get `shutdown_grace_s` before they are marked FAILED.
+    `rate_limits` (mochi.server.ratelimit) answers 429 past a key's or an address's limit.
     """
     runner = Runner(engine, workers=workers, grace_s=shutdown_grace_s)
 
@@ -55,7 +57,14 @@ def create_app(
         yield
         runner.shutdown()
 
-    app = FastAPI(title="Sonar-Mochi", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="Sonar-Mochi",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        dependencies=[Depends(ratelimit.dependency)],
+    )
+    app.state.rate_limits = rate_limits
     app.state.engine = engine
     app.state.cipher = cipher or Cipher(None)
     app.state.runner = runner

@@ -14,6 +14,7 @@ NOT_FOUND 404          no such review, model, template, integration, key or rout
 METHOD_NOT_ALLOWED 405
 CONFLICT 409           a name that is taken, or a state that forbids the change
 PAYLOAD_TOO_LARGE 413  the body is over the server's cap
+RATE_LIMITED 429       past the key's or the address's limit for that endpoint (see Retry-After)
 INTERNAL_ERROR 500     anything else; the message is generic and the details empty
 NOT_IMPLEMENTED 501    a request this server does not do yet (pull request reviews)
 SERVICE_UNAVAILABLE 503  the server is shutting down, or too many reviews wait already
@@ -47,6 +48,7 @@ CODES = {
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
     413: "PAYLOAD_TOO_LARGE",
+    429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
     501: "NOT_IMPLEMENTED",
     503: "SERVICE_UNAVAILABLE",
