@@ -69,7 +69,14 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     show_default=True,
     help="Where the counters live: memory:// (one server) or redis://HOST:6379 (servers sharing them).",
 )
+@click.option(
+    "--access-log/--no-access-log",
+    default=False,
+    show_default=True,
+    help="A log line per request on stderr (uvicorn's access log; costs about a tenth of a request).",
+)
 def serve(
+    access_log: bool,
     host: str,
     port: int,
     max_body: int,
@@ -133,7 +140,7 @@ def serve(
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:
             progress("reviews may read the checkouts under " + ", ".join(str(r) for r in repo_roots))
-        uvicorn.run(app, host=host, port=port, log_level="info", server_header=False)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
 
 
 @click.group()

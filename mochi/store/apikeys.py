@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -87,17 +87,26 @@ def has_active_keys(engine: Engine) -> bool:
         return found is not None
 
 
+LAST_USED_EVERY = timedelta(seconds=60)
+
+
 def authenticate(engine: Engine, key: str, *, now: datetime | None = None) -> dict[str, Any] | None:
     """The key's `key_dict` when `key` is a valid, unrevoked key (its last use is recorded); else None."""
     if not key.startswith(PREFIX) or len(key) > 256:
         return None
     digest = hash_key(key)
+    now = now or utcnow()
     with Session(engine) as session, session.begin():
         row = session.scalar(select(ApiKeyRow).where(ApiKeyRow.key_hash == digest))
         # the lookup is by hash (a timing leak there tells nothing about the key); compare anyway
         if row is None or not hmac.compare_digest(row.key_hash, digest) or row.revoked_at is not None:
             return None
-        row.last_used_at = now or utcnow()
+        last = row.last_used_at
+        if last is not None and last.tzinfo is None:
+            last = last.replace(tzinfo=UTC)  # SQLite gives the stored UTC time back naive
+        # a write per request would serialise every read on SQLite: the last use is kept to the minute
+        if last is None or now - last >= LAST_USED_EVERY:
+            row.last_used_at = now
         return key_dict(row)
 
 
