@@ -49,10 +49,12 @@ RUN if ! command -v git >/dev/null; then \
 # runs, where any provider or a PostgreSQL record may be configured: the base dependencies and every
 # extra but dev (what `sonar-mochi[all]` installs). mochi.pth puts
 # /opt/mochi on the venv's sys.path; /opt/venv/bin/mochi is the console script.
+# EXTRAS: the extras installed (docker-compose.yml adds `server` for `mochi serve`).
+ARG EXTRAS="openai anthropic postgres secrets"
 COPY pyproject.toml /tmp/pyproject.toml
-RUN python3 -c 'import tomllib; p = tomllib.load(open("/tmp/pyproject.toml", "rb"))["project"]; \
+RUN python3 -c 'import os, tomllib; p = tomllib.load(open("/tmp/pyproject.toml", "rb"))["project"]; \
 extras = p["optional-dependencies"]; \
-print("\n".join(p["dependencies"] + [r for name in ("openai", "anthropic", "postgres", "secrets") for r in extras[name]]))' \
+print("\n".join(p["dependencies"] + [r for name in os.environ["EXTRAS"].split() for r in extras[name]]))' \
         > /tmp/requirements.txt \
     && python3 -m venv /opt/venv \
     && PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 /opt/venv/bin/pip install -q --no-compile --only-binary=:all: -r /tmp/requirements.txt \

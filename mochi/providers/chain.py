@@ -9,6 +9,7 @@ from typing import Any
 from mochi.errors import ProviderError
 from mochi.models import Completion, Prompt
 from mochi.providers.base import Provider
+from mochi.providers.breaker import CircuitOpenError
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +19,8 @@ class FallbackChain:
 
     `name` and `model` are the first provider's. When every provider fails, the last error's class
     is raised with a message that lists each provider's failure, so the exit status still says
-    what went wrong last and the message says what went wrong everywhere.
+    what went wrong last and the message says what went wrong everywhere. A provider skipped
+    because its circuit breaker is open (CircuitOpenError) is named as such in the notice.
     """
 
     def __init__(
@@ -43,10 +45,12 @@ class FallbackChain:
                 failures.append((provider, exc))
                 if index + 1 < len(self.providers):
                     following = self.providers[index + 1]
-                    notice = (
-                        f"{provider.name}/{provider.model} failed ({exc}); "
-                        f"falling back to {following.name}/{following.model}"
-                    )
+                    target = f"{following.name}/{following.model}"
+                    if isinstance(exc, CircuitOpenError):
+                        # its message says so: "<provider> not called: its circuit breaker is open..."
+                        notice = f"{exc}; falling back to {target}"
+                    else:
+                        notice = f"{provider.name}/{provider.model} failed ({exc}); falling back to {target}"
                     if self._on_fallback is not None:
                         self._on_fallback(notice)
                     else:

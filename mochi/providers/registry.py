@@ -13,6 +13,7 @@ from typing import Any
 from mochi.errors import ConfigError
 from mochi.extras import require
 from mochi.providers.base import Provider
+from mochi.providers.breaker import PROCESS_BREAKERS, BreakerRegistry, with_breaker
 from mochi.providers.chain import FallbackChain
 from mochi.providers.retry import with_retries
 from mochi.providers.stream import Progress
@@ -174,24 +175,45 @@ def build_provider(settings: Settings, name: str, model: str, progress: Progress
     return PROVIDERS[name](settings, model, progress)
 
 
+def base_url(settings: Settings, name: str) -> str:
+    """Where provider `name` is asked: its circuit breaker's key, with the provider and model."""
+    p = settings.providers
+    urls = {
+        "ollama": p.ollama_host,
+        "openai": p.openai_base_url or "https://api.openai.com/v1",
+        "azure": p.azure_openai_endpoint or "",
+        "anthropic": p.anthropic_base_url or "https://api.anthropic.com",
+    }
+    return str(urls.get(name) or "")
+
+
 def build_provider_chain(
     settings: Settings,
     *,
     on_fallback: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] | None = None,
     progress: Progress | None = None,
+    breakers: BreakerRegistry | None = None,
 ) -> Provider:
-    """The primary provider, then each `settings.providers.fallback` entry, each wrapped with retries.
+    """The primary provider, then each `settings.providers.fallback` entry.
 
-    A single provider is returned without a chain around it. `sleep` is for tests.
+    Each is wrapped with its retries, and around them its circuit breaker (a call retried and
+    failed counts once) from `breakers`: by default the process's registry (PROCESS_BREAKERS), so
+    every review in one `mochi serve` shares one breaker per (provider, base URL, model). A single
+    provider is returned without a chain around it. `sleep` is for tests.
     """
     specs = [(settings.effective_provider, settings.effective_model)]
     specs += [parse_provider_spec(spec) for spec in settings.providers.fallback]
     retry_kwargs: dict[str, Any] = {"max_retries": settings.providers.max_retries}
     if sleep is not None:
         retry_kwargs["sleep"] = sleep
+    registry = breakers if breakers is not None else PROCESS_BREAKERS
     providers = [
-        with_retries(build_provider(settings, name, model, progress), **retry_kwargs) for name, model in specs
+        with_breaker(
+            with_retries(build_provider(settings, name, model, progress), **retry_kwargs),
+            registry.get(name, base_url(settings, name), model),
+        )
+        for name, model in specs
     ]
     if len(providers) == 1:
         return providers[0]
