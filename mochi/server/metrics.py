@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mochi.store.models import STATUSES, ReviewRow
 
@@ -61,17 +62,36 @@ def install(app: FastAPI, engine: Engine) -> CollectorRegistry:
     )
     registry.register(ReviewsByStatus(engine))
 
-    @app.middleware("http")
-    async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        start = time.perf_counter()
-        status = 500
-        try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
-        finally:
-            route = getattr(request.scope.get("route"), "path", None) or "unmatched"
-            duration.labels(route, request.method).observe(time.perf_counter() - start)
-            requests.labels(route, request.method, str(status)).inc()
-
+    app.add_middleware(Measure, requests=requests, duration=duration)
     return registry
+
+
+class Measure:
+    """Pure ASGI middleware counting each request and its duration (Starlette's BaseHTTPMiddleware
+    costs a task group and a stream per request: measurable under load)."""
+
+    def __init__(self, app: ASGIApp, *, requests: Counter, duration: Histogram) -> None:
+        self.app = app
+        self.requests = requests
+        self.duration = duration
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; count it when its response starts (or fails)."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            route = getattr(scope.get("route"), "path", None) or "unmatched"
+            method = str(scope.get("method", "?"))
+            self.duration.labels(route, method).observe(time.perf_counter() - start)
+            self.requests.labels(route, method, str(status[0])).inc()
