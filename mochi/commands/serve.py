@@ -92,7 +92,8 @@ def serve(
     Clients authenticate with `Authorization: Bearer <key>` (`mochi apikeys create`); /healthz,
     /readyz and /metrics need no key. Listening beyond loopback needs at least one API key.
     `POST /api/reviews` reviews checkouts under a --repo-root, composed from this process's
-    environment and the record (its default model) like `mochi review`.
+    environment and the record (its default model) like `mochi review`, and GitHub pull requests
+    like `mochi review --pr` with this process's GITHUB_TOKEN (and GITHUB_API_URL).
     """
     with handling():
         from mochi.errors import UsageError
@@ -140,6 +141,10 @@ def serve(
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:
             progress("reviews may read the checkouts under " + ", ".join(str(r) for r in repo_roots))
+        from mochi.commands.ci import github_token
+
+        if not github_token(os.environ):
+            progress("no GITHUB_TOKEN: pull request reviews (owner, repo, pr_number) answer 503")
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
 
 

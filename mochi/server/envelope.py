@@ -16,8 +16,9 @@ CONFLICT 409           a name that is taken, or a state that forbids the change
 PAYLOAD_TOO_LARGE 413  the body is over the server's cap
 RATE_LIMITED 429       past the key's or the address's limit for that endpoint (see Retry-After)
 INTERNAL_ERROR 500     anything else; the message is generic and the details empty
-NOT_IMPLEMENTED 501    a request this server does not do yet (pull request reviews)
-SERVICE_UNAVAILABLE 503  the server is shutting down, or too many reviews wait already
+NOT_IMPLEMENTED 501    a request this server does not do (yet)
+SERVICE_UNAVAILABLE 503  the server is shutting down, too many reviews wait already, or it has no GitHub
+                         token for a pull request review
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Reviews the server runs in the background: composed like `mochi review --head H --base B`.
+"""Reviews the server runs in the background: composed like `mochi review --head H --base B`, or
+like `mochi review --pr OWNER/REPO#N` for a pull request (mochi.server.pulls).
 
 A request composes the review at once (settings, model, target: its errors are the client's 400s)
 and records it PENDING; a bounded pool of worker threads (`mochi serve --workers N`) then runs
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from mochi.diff.git import Git
+    from mochi.server.pulls import PullSpec
     from mochi.settings import Settings
     from mochi.store.crypto import Cipher
 
@@ -54,8 +56,18 @@ class ServerRecorder(Recorder):
         if self.review_id is None:
             super().created(target, settings, repository=repository, user_id=user_id)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
+    def stopped(self) -> bool:
+        """True once the server stopped: this recorder writes nothing more."""
+        return self._stopped.is_set()
+
     def started(self) -> None:
-        if not self._stopped.is_set():
+        """IN_PROGRESS, once (a pull request's job starts before the hosted flow does)."""
+        if not self._stopped.is_set() and not self._started:
             super().started()
 
     def finished(self, review: Any, *, error: str | None = None, failed: bool = False) -> None:
@@ -82,22 +94,29 @@ class ServerRecorder(Recorder):
 
 @dataclass
 class Job:
-    """One composed review, ready to run."""
+    """One composed review, ready to run: a checkout's range, or (`pull`) a pull request."""
 
     review_id: int
     settings: Settings
     target: ReviewTarget
-    git: Git
+    git: Git | None
     root: Path
     recorder: ServerRecorder
     templates: Mapping[str, str] = field(default_factory=dict)
+    pull: PullSpec | None = None
 
 
 def run_review(job: Job) -> None:
     """mochi.review.execute on the job, as `mochi review` runs it; its output goes nowhere (the record
-    has it)."""
+    has it). A pull request runs as `mochi review --pr` does (mochi.server.pulls.run_pull)."""
     from mochi.commands.compose import build_provider
     from mochi.review import execute
+
+    if job.pull is not None:
+        from mochi.server.pulls import run_pull
+
+        run_pull(job)
+        return
 
     def progress(line: str) -> None:
         logger.info("review %s: %s", job.review_id, line)
@@ -258,24 +277,40 @@ def compose_review(
     include_design_patterns, include_jira_context, and a retry's include/exclude/fallback/builtin.
     Raises ApiError/MochiError (the client's 400) for a model or value that is not valid.
     """
-    from mochi.commands.compose import load_settings
     from mochi.events.local import local_target
+
+    settings, templates = compose_settings(composer, options, root=Path(git.toplevel()), base=base)
+    target = local_target(git, base=base, head=head, staged=False, diff_file=None, environ={})
+    return settings, target, templates
+
+
+def compose_settings(
+    composer: Composer, options: Mapping[str, Any], *, root: Path | None, base: str | None = None
+) -> tuple[Settings, dict[str, str]]:
+    """The settings and stored templates of a review (see compose_review): with the checkout's
+    `.mochi.toml` at `root` (untrusted: it tunes the review only), or none (`root` None: a pull
+    request, read through the API)."""
+    from mochi.commands.compose import load_settings
+    from mochi.settings import load
     from mochi.store import session
     from mochi.store.templates import active_templates
 
     flags: dict[str, Any] = {
-        "base": base,
         "min_severity": options.get("min_severity"),
         "include_design_patterns": options.get("include_design_patterns"),
     }
+    if base is not None:
+        flags["base"] = base
     for key in ("include", "exclude", "fallback"):
         if options.get(key):
             flags[key] = tuple(options[key])
     if options.get("builtin") is False:
         flags["builtin"] = False
     stored = _model(composer, flags, options)
-    root = Path(git.toplevel())
-    settings, origin = load_settings(composer.environ, flags, root, trust_file=False)
+    if root is None:
+        settings, origin = load(composer.environ, flags, None)
+    else:
+        settings, origin = load_settings(composer.environ, flags, root, trust_file=False)
     store = session.ReviewStore(settings=settings, origin=dict(origin))
     if stored is not None:
         config, api_key = stored
@@ -288,9 +323,7 @@ def compose_review(
         store.settings = store.settings.with_values({"jira_url": None})
     else:
         session.apply_jira(composer.engine, store)
-    templates = active_templates(composer.engine)
-    target = local_target(git, base=base, head=head, staged=False, diff_file=None, environ={})
-    return store.settings, target, templates
+    return store.settings, active_templates(composer.engine)
 
 
 def _model(

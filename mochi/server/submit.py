@@ -1,7 +1,8 @@
 """Creating and retrying reviews over the API: the request bodies, checks and composition.
 
 Everything a client can get wrong is found before anything is recorded: the path (checkout.py),
-the refs, the model; then the review is recorded PENDING and handed to the runner (jobs.py).
+the refs, the model, a pull request's names (pulls.py); then the review is recorded PENDING and
+handed to the runner (jobs.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mochi.server.checkout import NO_ROOTS, check_ref, open_checkout
 from mochi.server.envelope import ApiError
-from mochi.server.jobs import Busy, Composer, Job, Runner, compose_review
+from mochi.server.jobs import Busy, Composer, Job, Runner, compose_review, compose_settings
+from mochi.server.pulls import MAX_PR_NUMBER, check_names, pull_spec, pull_target
 from mochi.store import reviews
 
 Severity = Literal["low", "medium", "high", "critical"]
@@ -40,17 +42,22 @@ class ReviewOptions(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    """A local review of a checkout on the server's disk; or (not yet) a pull request."""
+    """A local review of a checkout on the server's disk (repo_path, base_commit, head_commit), or a
+    GitHub pull request (owner, repo, pr_number): exactly one of the two."""
 
     model_config = ConfigDict(extra="forbid")
 
     repo_path: str | None = Field(None, max_length=4096, description="Under a `mochi serve --repo-root`.")
     base_commit: str | None = Field(None, max_length=255)
     head_commit: str | None = Field(None, max_length=255)
-    owner: str | None = Field(None, max_length=255)
-    repo: str | None = Field(None, max_length=255)
-    pr_number: int | None = Field(None, ge=1)
-    post_to_github: bool | None = None
+    owner: str | None = Field(None, max_length=255, description="The pull request's GitHub account.")
+    repo: str | None = Field(None, max_length=255, description="The pull request's repository name.")
+    pr_number: int | None = Field(None, ge=1, le=MAX_PR_NUMBER)
+    post_to_github: bool | None = Field(
+        None,
+        description="true: post the review and its summary comment on the pull request; false (the "
+        "default): a dry run, the findings are recorded only.",
+    )
     options: ReviewOptions = Field(default_factory=ReviewOptions)
 
 
@@ -87,34 +94,43 @@ def _user_id(request: Request) -> int | None:
     return int(user_id if user_id is not None else key["id"]) if key else None
 
 
+def _options(opts: ReviewOptions) -> dict[str, Any]:
+    return {
+        "ai_model": opts.ai_model,
+        "min_severity": opts.severity_level,
+        "include_design_patterns": opts.include_design_patterns,
+        "include_jira_context": opts.include_jira_context,
+    }
+
+
 def create(request: Request, body: ReviewIn) -> int:
     """Check, compose, record PENDING and queue the review; its id."""
-    if body.owner or body.repo or body.pr_number or body.post_to_github is not None:
-        if body.repo_path or body.base_commit or body.head_commit:
-            raise ApiError(400, "give repo_path, base_commit and head_commit, or owner, repo and pr_number")
+    pull = body.owner is not None or body.repo is not None or body.pr_number is not None
+    pull = pull or body.post_to_github is not None
+    local = body.repo_path is not None or body.base_commit is not None or body.head_commit is not None
+    if pull and local:
         raise ApiError(
-            501,
-            "pull request reviews over the API are not available yet: review the checkout "
-            "(repo_path, base_commit, head_commit), or run `mochi review --pr OWNER/REPO#N`",
+            400,
+            "give either repo_path, base_commit and head_commit (a checkout on the server), or owner, "
+            "repo and pr_number (a GitHub pull request), not both",
         )
+    if pull:
+        return _create_pull(request, body)
     missing = [n for n in ("repo_path", "base_commit", "head_commit") if not getattr(body, n)]
     if missing:
-        raise ApiError(400, f"missing: {', '.join(missing)} (a local review needs all three)")
+        raise ApiError(
+            400,
+            f"missing: {', '.join(missing)} (a local review needs all three; a pull request review "
+            "needs owner, repo and pr_number)",
+        )
     assert body.repo_path and body.base_commit and body.head_commit
     composer, runner = _composer(request), _runner(request)
     _check_open(runner)
     git = open_checkout(body.repo_path, composer.roots, composer.environ)
     check_ref(git, "base_commit", body.base_commit)
     check_ref(git, "head_commit", body.head_commit)
-    opts = body.options
-    options: dict[str, Any] = {
-        "ai_model": opts.ai_model,
-        "min_severity": opts.severity_level,
-        "include_design_patterns": opts.include_design_patterns,
-        "include_jira_context": opts.include_jira_context,
-    }
     settings, target, templates = compose_review(
-        composer, git, base=body.base_commit, head=body.head_commit, options=options
+        composer, git, base=body.base_commit, head=body.head_commit, options=_options(body.options)
     )
     root = Path(git.toplevel())
     recorder = runner.recorder()
@@ -122,6 +138,27 @@ def create(request: Request, body: ReviewIn) -> int:
     if recorder.review_id is None:
         raise ApiError(503, "the review could not be recorded: the database is not available")
     job = Job(recorder.review_id, settings, target, git, root, recorder, templates)
+    _submit(runner, job)
+    return recorder.review_id
+
+
+def _create_pull(request: Request, body: ReviewIn) -> int:
+    """A pull request review (mochi.server.pulls): checked here, read from GitHub in the background."""
+    missing = [n for n in ("owner", "repo", "pr_number") if getattr(body, n) is None]
+    if missing:
+        raise ApiError(400, f"missing: {', '.join(missing)} (a pull request review needs all three)")
+    assert body.owner is not None and body.repo is not None and body.pr_number is not None
+    check_names(body.owner, body.repo)
+    composer, runner = _composer(request), _runner(request)
+    _check_open(runner)
+    spec = pull_spec(composer.environ, body.owner, body.repo, body.pr_number, post=bool(body.post_to_github))
+    settings, templates = compose_settings(composer, _options(body.options), root=None)
+    target = pull_target(spec)
+    recorder = runner.recorder()
+    recorder.created(target, settings, repository=spec.full_name, user_id=_user_id(request))
+    if recorder.review_id is None:
+        raise ApiError(503, "the review could not be recorded: the database is not available")
+    job = Job(recorder.review_id, settings, target, None, Path("."), recorder, templates, pull=spec)
     _submit(runner, job)
     return recorder.review_id
 

@@ -149,8 +149,8 @@ def test_paths_outside_the_roots_and_bad_refs_are_refused(served: Served, tmp_pa
             post(client, {**good, "repo_path": str(repo.path), "options": bad_model}), 400, "VALIDATION_ERROR"
         )
         error(post(client, {"repo_path": str(repo.path)}), 400, "VALIDATION_ERROR")
-        pr = {"owner": "acme", "repo": "api", "pr_number": 7}
-        error(post(client, pr), 501, "NOT_IMPLEMENTED")
+        pr = {"owner": "acme", "repo": "api", "pr_number": 7}  # a pull request too: one or the other
+        error(post(client, {**good, "repo_path": str(repo.path), **pr}), 400, "VALIDATION_ERROR")
 
 
 def test_a_failed_review_is_retried_in_its_own_row_and_a_completed_one_is_not(served: Served) -> None:

@@ -1,6 +1,7 @@
 """Reviews: create (run in the background), read, retry and delete.
 
-POST   /api/reviews                   reviewer  202: a local review of a checkout under --repo-root
+POST   /api/reviews                   reviewer  202: a local review of a checkout under --repo-root,
+                                                or of a GitHub pull request (owner, repo, pr_number)
 POST   /api/reviews/{id}/retry        reviewer  202: a FAILED review runs again in its own row
 GET    /api/reviews                   reader    filters repo, pr_number, status, since; limit, offset
 GET    /api/reviews/{id}              reader    with its comments and history
@@ -71,8 +72,12 @@ def delete_review(request: Request, review_id: int) -> JSONResponse:
 @router.post("", status_code=202, dependencies=[reviewer])
 def create_review(request: Request, body: ReviewIn) -> JSONResponse:
     """Review `base_commit...head_commit` of the checkout `repo_path` (under a `--repo-root`), in the
-    background, as `mochi review --base BASE --head HEAD` would; 202 with the PENDING review.
-    Poll `GET /api/reviews/{id}` until its status is COMPLETED or FAILED."""
+    background, as `mochi review --base BASE --head HEAD` would; or the GitHub pull request
+    `owner`/`repo`#`pr_number` as `mochi review --pr` would (with the server's GITHUB_TOKEN and
+    GITHUB_API_URL; posted only with `post_to_github: true`, else a dry run whose findings are
+    recorded). 202 with the PENDING review; poll `GET /api/reviews/{id}` until its status is
+    COMPLETED or FAILED (a GitHub failure, such as a pull request that is not there or a refused
+    token, is a FAILED review whose error says why)."""
     review_id = create(request, body)
     return _accepted(request, review_id)
 
