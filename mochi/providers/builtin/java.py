@@ -93,12 +93,31 @@ def _system_out(source: SourceFile, _: Options) -> Iterator[Hit]:
 Q_CALLS_WITH_ARGS = "(method_invocation name: (identifier) @name arguments: (argument_list) @args) @call"
 
 
+_CONVENTION = 2  # printStackTrace calls the file already had: its way of reporting errors
+
+
+def _file_convention(source: SourceFile, calls: list[Node]) -> bool:
+    """The file reports errors with printStackTrace already (on lines the change did not add) and has
+    no logger: a new call follows the file's convention; asking for a logger is the file's question,
+    not this change's (the held-out samples' reviewers called these debatable, not wrong)."""
+    if not source.complete or _logger_name(source) is not None:
+        return False
+    existing = sum(1 for call in calls if first_line(call) not in source.added)
+    return existing >= _CONVENTION
+
+
 def _print_stack_trace(source: SourceFile, _: Options) -> Iterator[Hit]:
     if "printStackTrace" not in source.text or is_test_source(source):
         return
-    for m in source.matches(Q_CALLS_WITH_ARGS):
-        call, name, args = m["call"], m["name"], m["args"]
-        if text(name) != "printStackTrace" or args.named_child_count or _in_main(call):
+    calls = [
+        m["call"]
+        for m in source.matches(Q_CALLS_WITH_ARGS)
+        if text(m["name"]) == "printStackTrace" and not m["args"].named_child_count
+    ]
+    if _file_convention(source, calls):
+        return
+    for call in calls:
+        if _in_main(call):
             continue
         yield Hit(
             first_line(call),

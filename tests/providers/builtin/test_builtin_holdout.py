@@ -374,3 +374,33 @@ def test_a_return_inside_a_function_declared_in_the_component_is_not_an_early_re
         }
     """)
     assert hits(added("components/PageviewsChart.js", text), "react.conditional-hook") == [13]
+
+
+def test_printstacktrace_in_a_file_that_reports_errors_that_way_follows_its_convention() -> None:
+    """kkFileView (fourth held-out sample): new printStackTrace calls in classes without a logger that
+    already print every failure so were judged debatable, never wrong or right; with a logger (or in a
+    new file) the call is reported."""
+    from tests.providers.builtin.builtin_diffs import modified
+
+    before = code("""
+        class CompressFileReader {
+            void a() {
+                try { open(); } catch (Exception e) { e.printStackTrace(); }
+            }
+            void b() {
+                try { read(); } catch (Exception e) { e.printStackTrace(); }
+            }
+        }
+    """)
+    new_method = (
+        "    void c() {\n        try { close(); } catch (Exception e) { e.printStackTrace(); }\n    }\n"
+    )
+
+    def add_c(text: str) -> str:
+        return text.replace("    void b() {", new_method + "    void b() {")
+
+    path = "src/main/java/cn/keking/CompressFileReader.java"
+    assert hits(modified(path, before, add_c(before)), "java.print-stack-trace") == []
+    logger = "    private static final Logger log = LoggerFactory.getLogger(CompressFileReader.class);"
+    logged = before.replace("class CompressFileReader {", "class CompressFileReader {\n" + logger)
+    assert hits(modified(path, logged, add_c(logged)), "java.print-stack-trace") == [7]

@@ -170,7 +170,9 @@ public class ReportExporter {
 }
 """,
         notes="Only the no-argument form is reported: `e.printStackTrace(writer)` writes where it is told. "
-        "Silent in test code and in a program's `static void main`, whose errors belong on the console.",
+        "Silent in test code, in a program's `static void main`, whose errors belong on the console, and "
+        "in a class without a logger that already reports its failures with `printStackTrace()` (two "
+        "calls or more the change did not add): a new one follows the file's convention.",
     ),
     "java.swallowed-exception": RuleDoc(
         summary="A catch block is empty, or catches a broad exception and only logs it before carrying on.",
