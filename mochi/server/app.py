@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from mochi import __version__
+from mochi.providers.breaker import BreakerRegistry
 from mochi.server import envelope, metrics, ratelimit
 from mochi.server.checkout import resolved_roots
 from mochi.server.jobs import Composer, Runner
@@ -42,6 +43,7 @@ def create_app(
     workers: int = 2,
     shutdown_grace_s: float = 5.0,
     rate_limits: ratelimit.RateLimits | None = None,
+    breakers: BreakerRegistry | None = None,
 ) -> FastAPI:
     """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials.
 
@@ -49,6 +51,7 @@ def create_app(
     URLs and keys, MOCHI_*), may only read checkouts under `repo_roots`, and run on `workers`
     threads; at shutdown, running reviews get `shutdown_grace_s` before they are marked FAILED.
     `rate_limits` (mochi.server.ratelimit) answers 429 past a key's or an address's limit.
+    `breakers`: the providers' circuit breakers /metrics reports (default: the process's).
     """
     runner = Runner(engine, workers=workers, grace_s=shutdown_grace_s)
 
@@ -74,7 +77,7 @@ def create_app(
     app.state.clock = clock
     envelope.install(app, clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, clock=clock)
-    app.state.registry = metrics.install(app, engine)  # outermost: it counts the 413s too
+    app.state.registry = metrics.install(app, engine, breakers)  # outermost: it counts the 413s too
     for module in (health, reviews, models, templates, integrations, keys):
         app.include_router(module.router)
     return app

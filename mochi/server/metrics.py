@@ -3,6 +3,8 @@
 mochi_http_requests_total{route, method, status}        requests answered
 mochi_http_request_duration_seconds{route, method}      how long they took (histogram)
 mochi_reviews{status}                                   reviews in the record, read at each scrape
+mochi_provider_breaker_open{provider}                   1 while a provider's circuit breaker is open
+mochi_provider_breaker_failures{provider}               its consecutive failures
 
 `route` is the route's template (`/api/reviews/{review_id}`), never the raw path, so the number of
 series stays bounded; a path no route matches is `unmatched`.
@@ -21,6 +23,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine, func, select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mochi.providers.breaker import PROCESS_BREAKERS, BreakerRegistry, State
 from mochi.store.models import STATUSES, ReviewRow
 
 logger = logging.getLogger(__name__)
@@ -48,8 +51,29 @@ class ReviewsByStatus(Collector):
         yield gauge
 
 
-def install(app: FastAPI, engine: Engine) -> CollectorRegistry:
-    """The app's registry, with the request middleware and the review collector."""
+class ProviderBreakers(Collector):
+    """The circuit breakers of this process's providers (mochi.providers.breaker), at scrape time."""
+
+    def __init__(self, breakers: BreakerRegistry) -> None:
+        self.breakers = breakers
+
+    def collect(self) -> Iterator[Metric]:
+        """One sample per provider, base URL and model a review has used."""
+        opened = GaugeMetricFamily(
+            "mochi_provider_breaker_open", "1 while the provider's breaker is open.", labels=["provider"]
+        )
+        failures = GaugeMetricFamily(
+            "mochi_provider_breaker_failures", "The provider's consecutive failures.", labels=["provider"]
+        )
+        for status in self.breakers.statuses():
+            opened.add_metric([status.label], 0.0 if status.state is State.CLOSED else 1.0)
+            failures.add_metric([status.label], float(status.failures))
+        yield opened
+        yield failures
+
+
+def install(app: FastAPI, engine: Engine, breakers: BreakerRegistry | None = None) -> CollectorRegistry:
+    """The app's registry, with the request middleware, the review collector and the breakers'."""
     registry = CollectorRegistry()
     requests = Counter(
         "mochi_http_requests", "HTTP requests answered.", ["route", "method", "status"], registry=registry
@@ -61,6 +85,7 @@ def install(app: FastAPI, engine: Engine) -> CollectorRegistry:
         registry=registry,
     )
     registry.register(ReviewsByStatus(engine))
+    registry.register(ProviderBreakers(breakers if breakers is not None else PROCESS_BREAKERS))
 
     app.add_middleware(Measure, requests=requests, duration=duration)
     return registry
