@@ -20,12 +20,12 @@ with the set's, and its eligibility rule (`eligible`: non-merge, non-root commit
 HEAD that add or change a source or configuration file of our stacks, lockfiles aside), its size
 check (`small_enough`) and its case format (`build_case`, "repository" files included) are used.
 
-Selection is deterministic (no random numbers), as in holdout/build_holdout.py and
-holdout2/build_holdout2.py: from each repository's pool, oldest first, N commits at the positions
-floor((k + 0.5) * len(pool) / N), k = 0 .. N - 1 (the middle of each of N equal slices of the
-history), moving forward past a commit whose diff is too large or cannot be made. The pool is the
-eligible commits that change a code file when there are at least N of them, else every eligible
-commit. It depends on each mirror's HEAD; record those in the set's README.md.
+Selection is deterministic (no random numbers), as in holdout/build_holdout.py and holdout2
+(built by this rule before it was made generic): from each repository's pool, oldest first, N
+commits at the positions floor((k + 0.5) * len(pool) / N), k = 0 .. N - 1 (the middle of each of
+N equal slices of the history), moving forward past a commit whose diff is too large or cannot
+be made. The pool is the eligible commits that change a code file when there are at least N of
+them, else every eligible commit. It depends on each mirror's HEAD; record those in the set's README.md.
 """
 
 from __future__ import annotations
