@@ -19,7 +19,7 @@ COMMANDS = {
     "eval": "mochi.commands.eval:eval_command",
     "config": "mochi.commands.config:config",
     "rules": "mochi.commands.rules:rules",
-    "db": "mochi.commands.store:db",
+    "db": "mochi.commands.db:db",
     "reviews": "mochi.commands.store:reviews",
     "models": "mochi.commands.store_admin:models",
     "templates": "mochi.commands.store_admin:templates",

@@ -120,6 +120,10 @@ class Git:
         """The root directory of the work tree."""
         return self.top
 
+    def remote_url(self, name: str = "origin") -> str | None:
+        """The URL of remote `name`, or None when there is no such remote."""
+        return self.run("remote", "get-url", "--", name, ok_codes=(0, 2, 128)).strip() or None
+
     def rev_parse(self, ref: str) -> str:
         """The full commit sha `ref` names. Raises BadRefError when git cannot resolve it."""
         _check_ref(ref)
