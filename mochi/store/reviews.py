@@ -23,18 +23,8 @@ from sqlalchemy.orm import Session, selectinload
 from mochi.models import Finding, Review, ReviewTarget, TargetKind
 from mochi.store.errors import NotFoundError
 from mochi.store.models import STATUSES, CommentRow, HistoryRow, ReviewRow, utcnow
+from mochi.store.review_json import comment_dict, history_dict, review_dict
 
-# old `--json` name -> the design's name, per dict; the old names go in version 2 of the output
-ALIASES = {
-    "review": {"base_sha": "base_commit", "head_sha": "head_commit"},
-    "comment": {
-        "path": "file_path",
-        "line": "line_number",
-        "type": "comment_type",
-        "suggestion": "suggested_code",
-    },
-    "history": {"event": "action", "at": "timestamp"},
-}
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
 _CHANGE_URL = re.compile(r"^https?://[^/]+/(?P<project>[^?#]+?)/(?:pull|-/merge_requests)/\d+")
 
@@ -328,85 +318,6 @@ def delete_review(engine: Engine, review_id: int) -> None:
             raise _missing(review_id)
 
 
-def review_dict(row: ReviewRow) -> dict[str, Any]:
-    """The `--json` shape of a review (version 1 of `mochi reviews ... --json`; see ALIASES)."""
-    data = {
-        "id": row.id,
-        "review_type": row.review_type,
-        "repo_path": row.repo_path,
-        "github_owner": row.github_owner,
-        "github_repo": row.github_repo,
-        "base_commit": row.base_commit,
-        "head_commit": row.head_commit,
-        "ai_model": row.ai_model,
-        "user_id": row.user_id,
-        "repository": row.repository,
-        "pr_number": row.pr_number,
-        "target_kind": row.target_kind,
-        "target_label": row.target_label,
-        "target": row.target,
-        "options": row.options,
-        "branch": row.branch,
-        "status": row.status,
-        "requested_provider": row.requested_provider,
-        "requested_model": row.requested_model,
-        "provider": row.provider,
-        "model": row.model,
-        "providers_used": row.providers_used,
-        "llm_calls": row.llm_calls,
-        "prompt_tokens": row.prompt_tokens,
-        "completion_tokens": row.completion_tokens,
-        "duration_s": row.duration_s,
-        "cost": str(row.cost) if row.cost is not None else None,
-        "findings_count": row.findings_count,
-        "error": row.error,
-        "summary": row.summary,
-        "stats": row.stats,
-        "attempts": row.attempts,
-        "mochi_version": row.mochi_version,
-        "created_at": _iso(row.created_at),
-        "started_at": _iso(row.started_at),
-        "completed_at": _iso(row.completed_at),
-    }
-    return _with_aliases(data, "review")
-
-
-def comment_dict(row: CommentRow) -> dict[str, Any]:
-    data = {
-        "id": row.id,
-        "review_id": row.review_id,
-        "file_path": row.file_path,
-        "line_number": row.line_number,
-        "end_line": row.end_line,
-        "side": row.side,
-        "comment_type": row.comment_type,
-        "severity": row.severity,
-        "category": row.category,
-        "message": row.message,
-        "suggested_code": row.suggested_code,
-        "metadata": row.metadata_,
-        "source": row.source,
-        "rule_id": row.rule_id,
-        "anchored": row.anchored,
-        "fingerprint": row.fingerprint,
-        "posted_comment_id": row.posted_comment_id,
-        "posted_url": row.posted_url,
-        "posted_at": _iso(row.posted_at),
-        "created_at": _iso(row.created_at),
-    }
-    return _with_aliases(data, "comment")
-
-
-def history_dict(row: HistoryRow) -> dict[str, Any]:
-    data = {
-        "action": row.action,
-        "status": row.status,
-        "details": row.details,
-        "timestamp": _iso(row.timestamp),
-    }
-    return _with_aliases(data, "history")
-
-
 def check_status(status: str) -> str:
     upper = status.upper()
     if upper not in STATUSES:
@@ -436,12 +347,6 @@ def _used(providers_used: Sequence[str]) -> tuple[str | None, str | None]:
     return provider, model or None
 
 
-def _with_aliases(data: dict[str, Any], kind: str) -> dict[str, Any]:
-    for old, new in ALIASES[kind].items():
-        data[old] = data[new]
-    return data
-
-
 def _comment(review_id: int, f: Finding) -> CommentRow:
     return CommentRow(
         review_id=review_id,
@@ -460,7 +365,3 @@ def _comment(review_id: int, f: Finding) -> CommentRow:
         anchored=f.anchored.value,
         fingerprint=f.fingerprint,
     )
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
