@@ -70,6 +70,24 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     help="Where the counters live: memory:// (one server) or redis://HOST:6379 (servers sharing them).",
 )
 @click.option(
+    "--threads",
+    "request_threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 256),
+    help="Threads for the requests' database work (reviews run on --workers threads of their own); "
+    "raise it for a database far away, whose queries mostly wait.",
+)
+@click.option(
+    "--key-cache",
+    "key_cache_s",
+    default=5.0,
+    show_default=True,
+    type=click.FloatRange(0, 300),
+    help="Seconds a valid API key is remembered before the database is asked again: a key revoked "
+    "by `mochi apikeys revoke` stops working within this time (0: ask on every request).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -86,6 +104,8 @@ def serve(
     rate_limit: str,
     ip_rate_limit: str,
     rate_limit_storage: str,
+    key_cache_s: float,
+    request_threads: int,
 ) -> None:
     """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
 
@@ -103,6 +123,7 @@ def serve(
         require("uvicorn", "server", "`mochi serve`")
         require("prometheus_client", "server", "`mochi serve`")
         require("limits", "server", "`mochi serve`")
+        require("orjson", "server", "`mochi serve`")
         from mochi.commands.runtime import progress
         from mochi.store.apikeys import has_active_keys
         from mochi.store.session import cipher_for
@@ -117,6 +138,7 @@ def serve(
         import uvicorn
 
         from mochi.server.app import create_app
+        from mochi.server.auth import KeyCache
         from mochi.server.ratelimit import RateLimits
 
         try:
@@ -137,6 +159,8 @@ def serve(
             workers=workers,
             shutdown_grace_s=shutdown_grace,
             rate_limits=limits,
+            key_cache=KeyCache(ttl_s=key_cache_s),
+            request_threads=request_threads,
         )
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:

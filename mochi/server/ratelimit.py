@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from mochi.server.envelope import ApiError
 
@@ -34,6 +35,7 @@ class RateLimits:
         self.per_key = parse(per_key) if per_key else None
         self.per_ip = parse(per_ip) if per_ip else None
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage))
+        self.in_memory = storage.startswith("memory://")
 
     def check(self, request: Request) -> None:
         """Count `request`; ApiError 429 with Retry-After when a limit is exceeded."""
@@ -69,8 +71,13 @@ def _bearer(request: Request) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def dependency(request: Request) -> None:
-    """The app-wide dependency: the app's RateLimits (None: no limits) count the request."""
+async def dependency(request: Request) -> None:
+    """The app-wide dependency: the app's RateLimits (None: no limits) count the request (in memory on
+    the event loop; in a shared store such as Redis on a worker thread, as that is network I/O)."""
     limits: RateLimits | None = getattr(request.app.state, "rate_limits", None)
-    if limits is not None:
+    if limits is None:
+        return
+    if limits.in_memory:
         limits.check(request)
+    else:
+        await run_in_threadpool(limits.check, request)

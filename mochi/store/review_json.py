@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row
+
 from mochi.store.models import CommentRow, HistoryRow, ReviewRow
 
 # old `--json` name -> the design's name, per dict; the old names go in version 2 of the output
@@ -21,7 +23,7 @@ ALIASES = {
 }
 
 
-def review_dict(row: ReviewRow) -> dict[str, Any]:
+def review_dict(row: ReviewRow | Row[Any]) -> dict[str, Any]:
     """The `--json` shape of a review (version 1 of `mochi reviews ... --json`; see ALIASES)."""
     data = {
         "id": row.id,
@@ -64,7 +66,7 @@ def review_dict(row: ReviewRow) -> dict[str, Any]:
     return _with_aliases(data, "review")
 
 
-def comment_dict(row: CommentRow) -> dict[str, Any]:
+def comment_dict(row: CommentRow | Row[Any]) -> dict[str, Any]:
     data = {
         "id": row.id,
         "review_id": row.review_id,
@@ -90,7 +92,7 @@ def comment_dict(row: CommentRow) -> dict[str, Any]:
     return _with_aliases(data, "comment")
 
 
-def history_dict(row: HistoryRow) -> dict[str, Any]:
+def history_dict(row: HistoryRow | Row[Any]) -> dict[str, Any]:
     data = {
         "action": row.action,
         "status": row.status,

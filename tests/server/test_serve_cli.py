@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import httpx
@@ -46,7 +47,13 @@ def test_apikeys_create_prints_the_key_once_list_hides_it_and_revoke_ends_it(
 
         revoked = mochi("apikeys", "revoke", "ops", env=env)
         assert revoked.returncode == 0, revoked.stderr
+        # the server remembers a valid key for --key-cache seconds (default 5): revoked elsewhere,
+        # it stops within that time
+        deadline = time.monotonic() + 7
         answer = httpx.get(f"{url}/api/keys", headers=auth)
+        while answer.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.25)
+            answer = httpx.get(f"{url}/api/keys", headers=auth)
         assert answer.status_code == 401 and answer.json()["error"]["code"] == "UNAUTHORIZED"
         assert json.loads(mochi("apikeys", "list", "--json", env=env).stdout)["keys"][0]["revoked"] is True
         missing = mochi("apikeys", "revoke", "nobody", env=env)

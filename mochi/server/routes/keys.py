@@ -47,4 +47,6 @@ def revoke_key(request: Request, name: str) -> JSONResponse:
     """Revoke a key."""
     state = request.app.state
     apikeys.revoke_key(state.engine, name, now=state.clock())
+    if getattr(state, "key_cache", None) is not None:
+        state.key_cache.clear()  # the revoked key stops here at once (other servers: within the cache's ttl)
     return ok({"revoked": True, "name": name})
