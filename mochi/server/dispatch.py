@@ -1,0 +1,62 @@
+"""Where webhook reviews go: the PostgreSQL queue (`mochi worker` runs them), or this process."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import procrastinate
+
+    from mochi.queue.enqueue import Enqueued
+    from mochi.queue.local import LocalQueue
+    from mochi.queue.review import Change
+
+logger = logging.getLogger(__name__)
+
+
+class Dispatcher(Protocol):
+    """Takes a change to review; answers the job it became."""
+
+    kind: str
+
+    def submit(self, change: Change) -> Enqueued:
+        """Queue a review of `change` (replacing one of the same change still waiting)."""
+        ...
+
+    def close(self) -> None:
+        """Stop (at the server's shutdown)."""
+        ...
+
+
+class QueueDispatcher:
+    """Jobs on the procrastinate queue (opened here with a synchronous connector)."""
+
+    kind = "queue"
+
+    def __init__(self, app: procrastinate.App) -> None:
+        self.app = app
+        app.open()
+
+    def submit(self, change: Change) -> Enqueued:
+        from mochi.queue.enqueue import enqueue
+
+        return enqueue(self.app, change)
+
+    def close(self) -> None:
+        self.app.close()
+
+
+class LocalDispatcher:
+    """Jobs in this process (mochi.queue.local)."""
+
+    kind = "in-process"
+
+    def __init__(self, queue: LocalQueue) -> None:
+        self.queue = queue
+
+    def submit(self, change: Change) -> Enqueued:
+        return self.queue.submit(change)
+
+    def close(self) -> None:
+        self.queue.close()
