@@ -27,6 +27,8 @@ COMMANDS = {
     "doctor": "mochi.commands.doctor:doctor",
     "serve": "mochi.commands.serve:serve",
     "apikeys": "mochi.commands.serve:apikeys",
+    "worker": "mochi.commands.worker:worker",
+    "jobs": "mochi.commands.worker:jobs",
 }
 
 # one line each for `mochi --help`, without importing the commands
@@ -50,6 +52,8 @@ SUMMARIES = {
     "integrations": "GitHub and Jira URLs and credentials (stored encrypted).",
     "serve": "Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).",
     "apikeys": "API keys of `mochi serve`: reader (GET), reviewer (also reviews), admin (everything).",
+    "worker": "Run queued reviews (from `mochi serve`'s webhooks) until SIGTERM (the record on PostgreSQL).",
+    "jobs": "Queued review jobs: list, retry, cancel.",
     "doctor": "Check the set-up before a first review: git, settings, model, Jira, tokens, record, key.",
 }
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -88,6 +89,12 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     "by `mochi apikeys revoke` stops working within this time (0: ask on every request).",
 )
 @click.option(
+    "--review-drafts/--no-review-drafts",
+    default=False,
+    show_default=True,
+    help="Review draft pull/merge requests on webhook deliveries (else only when marked ready).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -106,6 +113,7 @@ def serve(
     rate_limit_storage: str,
     key_cache_s: float,
     request_threads: int,
+    review_drafts: bool,
 ) -> None:
     """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
 
@@ -161,6 +169,7 @@ def serve(
             rate_limits=limits,
             key_cache=KeyCache(ttl_s=key_cache_s),
             request_threads=request_threads,
+            hooks=_webhooks(settings, engine, workers=workers, review_drafts=review_drafts),
         )
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:
@@ -170,6 +179,50 @@ def serve(
         if not github_token(os.environ):
             progress("no GITHUB_TOKEN: pull request reviews (owner, repo, pr_number) answer 503")
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
+
+
+def _webhooks(settings: Any, engine: Any, *, workers: int, review_drafts: bool) -> Any:
+    """The webhook settings from MOCHI_GITHUB_WEBHOOK_SECRET / MOCHI_GITLAB_WEBHOOK_TOKEN (None when
+    neither is set) and where their reviews run: the queue (a PostgreSQL record) or this process."""
+    from mochi.commands.runtime import progress
+    from mochi.server.routes.webhooks import Webhooks
+
+    github_secret = os.environ.get("MOCHI_GITHUB_WEBHOOK_SECRET", "")
+    gitlab_token = os.environ.get("MOCHI_GITLAB_WEBHOOK_TOKEN", "")
+    if not (github_secret or gitlab_token):
+        return None
+    from mochi.store.session import cipher_for, database_url
+
+    url = database_url(settings) or ""
+    dispatcher: Any
+    if url.startswith("postgresql"):
+        from mochi.queue.app import ensure_schema, queue_app
+        from mochi.server.dispatch import QueueDispatcher
+
+        ensure_schema(url)
+        dispatcher = QueueDispatcher(queue_app(url, sync=True))
+        progress(
+            "webhook reviews go to the queue in the record: run `mochi worker` (one or more) to review them"
+        )
+    else:
+        from mochi.queue.local import LocalQueue
+        from mochi.queue.worker import worker_deps
+        from mochi.server.dispatch import LocalDispatcher
+
+        deps = worker_deps(engine, cipher_for(settings), os.environ)
+        dispatcher = LocalDispatcher(LocalQueue(deps, workers=workers))
+        progress(
+            "the record is SQLite: webhook reviews run in this process, not on a queue "
+            "(nothing survives a restart; MOCHI_DATABASE_URL=postgresql://... and `mochi worker` scale out)"
+        )
+    hosts = [name for name, on in (("GitHub", github_secret), ("GitLab", gitlab_token)) if on]
+    progress(f"webhooks: {' and '.join(hosts)} at /api/webhooks/{{github,gitlab}}")
+    return Webhooks(
+        dispatcher=dispatcher,
+        github_secret=github_secret,
+        gitlab_token=gitlab_token,
+        review_drafts=review_drafts,
+    )
 
 
 @click.group()

@@ -53,8 +53,9 @@ def _queue_url() -> tuple[Any, str]:
     "--name", default=None, help="This worker's name in `mochi jobs list` (default: mochi-worker-PID)."
 )
 def worker(concurrency: int, lease_s: float, grace_s: float, name: str | None) -> None:
-    """Run queued reviews (from `mochi serve`'s webhooks) until SIGTERM; any number of workers, on any
-    number of machines, can share one PostgreSQL record."""
+    """Run queued reviews (from `mochi serve`'s webhooks) until SIGTERM (the record on PostgreSQL).
+
+    Any number of workers, on any number of machines, can share one PostgreSQL record."""
     with handling():
         import asyncio
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     import procrastinate
 
 QUEUE = "reviews"
+TASK = "mochi:review_change"  # the blueprint's review_change, in the "mochi" namespace
 
 
 def conninfo(database_url: str) -> str:

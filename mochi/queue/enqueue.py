@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from mochi.queue.app import QUEUE, TASK
 from mochi.queue.review import Change
-from mochi.queue.tasks import TASK
 
 if TYPE_CHECKING:
     import procrastinate
@@ -29,7 +29,7 @@ def enqueue(app: procrastinate.App, change: Change) -> Enqueued:
     """
     from procrastinate.exceptions import AlreadyEnqueued
 
-    deferrer = app.configure_task(TASK, lock=change.lock, queueing_lock=change.lock)
+    deferrer = app.configure_task(TASK, queue=QUEUE, lock=change.lock, queueing_lock=change.lock)
     superseded: list[int] = []
     for _ in range(5):  # a race with another server superseding the same change: try again
         try:

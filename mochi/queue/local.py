@@ -14,8 +14,8 @@ import time
 from collections import deque
 
 from mochi.queue.enqueue import Enqueued
+from mochi.queue.policy import MAX_ATTEMPTS, transient
 from mochi.queue.review import Change, WorkerDeps, run_change
-from mochi.queue.tasks import MAX_ATTEMPTS, transient
 
 logger = logging.getLogger(__name__)
 

@@ -203,12 +203,18 @@ def _gitlab(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
     from mochi.queue.records import reviewed_head
 
     token, _job_only = gitlab_token(deps.environ)
-    api_url = deps.environ.get("GITLAB_API_URL") or change.api_url
+    api_url = (deps.environ.get("GITLAB_API_URL") or "").rstrip("/")
     if token is None or not api_url:
         raise NoCredentials(
             f"no GitLab credentials for {change.project}: set MOCHI_GITLAB_TOKEN (a project or group access "
-            "token with the api scope) for `mochi worker`, and GITLAB_API_URL when the webhook's URL "
-            "is not the API's"
+            "token with the api scope) and GITLAB_API_URL (https://gitlab.example.com/api/v4) "
+            "for `mochi worker`"
+        )
+    if change.api_url and change.api_url.rstrip("/") != api_url:
+        # the token goes only to the configured GitLab, whatever a delivery says its URL is
+        raise NoCredentials(
+            f"the delivery for {change.project} comes from {change.api_url}, not from GITLAB_API_URL "
+            f"({api_url}): this worker reviews only the GitLab it has a token for"
         )
     project = str(change.project_id) if change.project_id is not None else change.project
     settings, templates = _settings(deps)

@@ -15,13 +15,10 @@ from typing import Any
 import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
-from mochi.errors import MochiError
-from mochi.queue.review import Change, NoCredentials, WorkerDeps, run_change
+from mochi.queue.policy import MAX_ATTEMPTS, transient
+from mochi.queue.review import Change, WorkerDeps, run_change
 
 logger = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 4
-TASK = "mochi:review_change"
 
 
 class Transient(Exception):
@@ -61,21 +58,3 @@ def review_change(context: JobContext, /, **args: Any) -> dict[str, Any]:
     if outcome.skipped:
         logger.info("job %s: nothing to do: %s", job.id, outcome.skipped)
     return {"review_id": outcome.review_id, "head_sha": outcome.head_sha, "skipped": outcome.skipped}
-
-
-def transient(exc: BaseException) -> bool:
-    """Whether trying again later may succeed."""
-    import httpx
-
-    if isinstance(exc, NoCredentials):
-        return False
-    if isinstance(exc, httpx.TransportError | TimeoutError | ConnectionError):
-        return True
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        return status >= 500 or status in (408, 429)
-    from mochi.errors import ModelNotFoundError, ProviderAuthError, ProviderError
-
-    if isinstance(exc, ProviderError):
-        return not isinstance(exc, ProviderAuthError | ModelNotFoundError)
-    return not isinstance(exc, MochiError)  # an unexpected crash: once more; our own errors say why

@@ -17,7 +17,7 @@ from mochi.server.auth import KeyCache
 from mochi.server.checkout import resolved_roots
 from mochi.server.jobs import Composer, Runner
 from mochi.server.limits import BodyLimit
-from mochi.server.routes import health, integrations, keys, models, reviews, templates
+from mochi.server.routes import health, integrations, keys, models, reviews, templates, webhooks
 from mochi.store.crypto import Cipher
 from mochi.store.models import utcnow
 
@@ -47,6 +47,7 @@ def create_app(
     breakers: BreakerRegistry | None = None,
     key_cache: KeyCache | None = None,
     request_threads: int = 4,
+    hooks: webhooks.Webhooks | None = None,
 ) -> FastAPI:
     """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials.
 
@@ -57,6 +58,7 @@ def create_app(
     `breakers`: the providers' circuit breakers /metrics reports (default: the process's).
     `key_cache`: how long a valid API key is remembered (mochi.server.auth.KeyCache; default 5 s).
     `request_threads`: the threads requests' database work runs on (not the reviews': `workers`).
+    `hooks`: the webhook secrets and where their reviews go (none: the webhook routes answer 503).
     """
     runner = Runner(engine, workers=workers, grace_s=shutdown_grace_s)
 
@@ -69,6 +71,8 @@ def create_app(
         anyio.to_thread.current_default_thread_limiter().total_tokens = request_threads
         yield
         runner.shutdown()
+        if hooks is not None and hooks.dispatcher is not None:
+            hooks.dispatcher.close()
 
     app = FastAPI(
         title="Sonar-Mochi",
@@ -79,6 +83,7 @@ def create_app(
     )
     app.state.rate_limits = rate_limits
     app.state.engine = engine
+    app.state.webhooks = hooks
     app.state.key_cache = key_cache if key_cache is not None else KeyCache()
     app.state.cipher = cipher or Cipher(None)
     app.state.runner = runner
@@ -89,6 +94,6 @@ def create_app(
     envelope.install(app, clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, clock=clock)
     app.state.registry = metrics.install(app, engine, breakers)  # outermost: it counts the 413s too
-    for module in (health, reviews, models, templates, integrations, keys):
+    for module in (health, reviews, models, templates, integrations, keys, webhooks):
         app.include_router(module.router)
     return app

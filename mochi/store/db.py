@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 # The head of mochi/store/migrations/versions: checking it needs no Alembic import on every review.
 # tests/store/test_migrations.py keeps it equal to Alembic's head.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 CONNECT_TIMEOUT_S = 5
 STATEMENT_TIMEOUT_MS = 15_000
 

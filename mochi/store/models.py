@@ -381,3 +381,19 @@ class ApiKeyRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, nullable=False)
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeliveryRow(Base):
+    """A webhook delivery `mochi serve` accepted (GitHub's X-GitHub-Delivery, GitLab's
+    X-Gitlab-Event-UUID): a replay of the same id is answered 2xx and queues nothing."""
+
+    __tablename__ = "webhook_deliveries"
+
+    host: Mapped[str] = mapped_column(String(16), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    event: Mapped[str] = mapped_column(String(64), nullable=False)
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, nullable=False, index=True
+    )
+    outcome: Mapped[str | None] = mapped_column(String(512))
+    job_id: Mapped[int | None] = mapped_column(Id)

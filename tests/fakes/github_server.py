@@ -12,6 +12,13 @@ like GitHub. Diffs (`pulls/N/files`, `compare/A...B`) are computed with git from
         ... GITHUB_API_URL=gh.url ...
         gh.reviews, gh.review_comments, gh.issue_comments, gh.check_runs
         gh.enqueue("create-review", Reply(429, {...}, headers={"retry-after": "1"}))   # one failure
+
+As a GitHub App: `gh.set_app(app_id, public_key_pem, installations=(1, 2))` makes POST
+/app/installations/{id}/access_tokens verify the App's JWT (RS256 with that public key; iss, iat,
+exp checked against `clock`) and answer 201 with a new `ghs_` token; `gh.token_requests` lists the
+installation id of every request and `gh.installation_tokens` maps each issued token to its
+installation. The other routes do not check `Authorization` (any token, an installation's too, is
+accepted).
 """
 
 from __future__ import annotations
@@ -20,7 +27,10 @@ import base64
 import copy
 import json
 import re
+import secrets
+import string
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -146,6 +156,9 @@ class FakeGitHub(FakeService):
         self.user = user  # None: GET /user answers 403 like the Actions GITHUB_TOKEN
         self.checks_forbidden = False
         self.next_id = 1000
+        self.app: dict[str, Any] | None = None  # set_app(): the GitHub App whose JWTs are accepted
+        self.token_requests: list[int] = []  # installation id of each access_tokens request
+        self.installation_tokens: dict[str, int] = {}  # issued token -> installation id
 
     # ------------------------------------------------------------------ scripting
 
@@ -174,6 +187,27 @@ class FakeGitHub(FakeService):
             draft=draft,
             state=state,
             labels=labels,
+        )
+
+    def set_app(
+        self,
+        app_id: str,
+        public_key_pem: str,
+        *,
+        installations: tuple[int, ...] = (1,),
+        permissions: dict[str, str] | None = None,
+        token_ttl_s: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        """Accept JWTs of GitHub App `app_id` signed with the private half of `public_key_pem`."""
+        self.app = dict(
+            app_id=str(app_id),
+            public_key=public_key_pem,
+            installations=set(installations),
+            permissions=permissions
+            or {"contents": "read", "pull_requests": "write", "checks": "write", "issues": "write"},
+            token_ttl_s=token_ttl_s,
+            clock=clock,
         )
 
     def pull_files(self, number: int) -> list[dict[str, Any]]:
@@ -205,8 +239,10 @@ class FakeGitHub(FakeService):
             return scripted
         if f"{args.get('owner')}/{args.get('repo')}" != self.full_name and "owner" in args:
             return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
-        schema = (op.get("requestBody") or {}).get("schema")
-        if schema is not None:
+        body_spec = op.get("requestBody") or {}
+        schema = body_spec.get("schema")
+        optional_and_absent = request.body is None and not body_spec.get("required")
+        if schema is not None and not optional_and_absent:
             try:
                 jsonschema.validate(request.body, schema)
             except jsonschema.ValidationError as exc:
@@ -519,3 +555,56 @@ class FakeGitHub(FakeService):
                 annotations_count=len(run["_annotations"]),
             )
         return Reply(200, {k: v for k, v in run.items() if k != "_annotations"})
+
+    def _apps_create_installation_access_token(self, request: Request, args: dict[str, str]) -> Reply:
+        """An installation token for the App whose JWT signs the request (GitHub's checks and messages)."""
+        import jwt  # PyJWT, the `secrets` extra: only the App tests need it
+
+        installation_id = int(args["installation_id"])
+        with self._lock:
+            self.token_requests.append(installation_id)
+        app = self.app
+        auth = request.headers.get("authorization", "")
+        scheme, _, token = auth.partition(" ")
+        if app is None or scheme.lower() != "bearer" or not token:
+            return Reply(401, {"message": "A JSON web token could not be decoded", "documentation_url": DOCS})
+        try:
+            claims = jwt.decode(
+                token,
+                app["public_key"],
+                algorithms=["RS256"],
+                options={"verify_exp": False, "verify_iat": False, "require": ["iat", "exp", "iss"]},
+            )
+        except jwt.InvalidTokenError:
+            return Reply(401, {"message": "A JSON web token could not be decoded", "documentation_url": DOCS})
+        now = app["clock"]()
+        problem = None
+        if str(claims["iss"]) != app["app_id"]:
+            problem = "'Issuer' claim ('iss') must be the ID of the GitHub App"
+        elif not isinstance(claims["iat"], int) or claims["iat"] > now + 1:
+            problem = "'Issued at' claim ('iat') must be an Integer representing a time in the past"
+        elif not isinstance(claims["exp"], int) or claims["exp"] <= now:
+            problem = (
+                "'Expiration time' claim ('exp') must be a numeric value representing the future time "
+                "at which the assertion expires"
+            )
+        elif claims["exp"] > now + 600:
+            problem = "'Expiration time' claim ('exp') is too far in the future"
+        if problem:
+            return Reply(401, {"message": problem, "documentation_url": DOCS})
+        if installation_id not in app["installations"]:
+            return Reply(404, {"message": "Not Found", "documentation_url": DOCS})
+        alphabet = string.ascii_letters + string.digits
+        issued = "ghs_" + "".join(secrets.choice(alphabet) for _ in range(36))
+        expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + app["token_ttl_s"]))
+        data = self._template("apps/create-installation-access-token")
+        data.pop("repositories", None)  # only when the installation is limited to selected repositories
+        data.update(
+            token=issued,
+            expires_at=expires,
+            permissions=dict(app["permissions"]),
+            repository_selection="all",
+        )
+        with self._lock:
+            self.installation_tokens[issued] = installation_id
+        return Reply(201, data)
