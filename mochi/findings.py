@@ -191,14 +191,19 @@ def fingerprint(path: str, message: str, code_line: str) -> str:
 
 
 def finalize(
-    raw: Iterable[Finding], diff: Diff, *, file_length: Callable[[str], int | None] | None = None
+    raw: Iterable[Finding],
+    diff: Diff,
+    *,
+    file_length: Callable[[str], int | None] | None = None,
+    read_file: Callable[[str], str | None] | None = None,
 ) -> tuple[list[Finding], int]:
     """Anchor, fingerprint, merge and sort findings; returns them and how many were dropped.
 
     Findings on paths outside the change are dropped. Findings on the same path, line and
     category, or with the same fingerprint, are merged into one. `file_length(path)` (the new
     file's number of lines, None when unknown) lets a line past the end of a modified file lose
-    its line even where the diff does not show the end.
+    its line even where the diff does not show the end. `read_file(path)` (the new file's text)
+    tells apart the same remark on copies of one line of code (see _distinct_fingerprints).
     """
     placed: list[Finding] = []
     dropped = 0
@@ -210,7 +215,7 @@ def finalize(
             continue
         fp = fingerprint(anchored.path, anchored.message, _code_line(anchored, diff))
         placed.append(anchored.model_copy(update={"fingerprint": fp}))
-    merged = _merge(placed)
+    merged = _distinct_fingerprints(_merge(placed), _copies_above(read_file))
     merged.sort(key=lambda f: (f.path, f.line or 0, -f.severity.rank, f.message))
     return merged, dropped
 
@@ -249,7 +254,7 @@ def _merge(findings: list[Finding]) -> list[Finding]:
             groups[hit] = _combine(groups[hit], f)
         for key in _merge_keys(groups[hit]) + _merge_keys(f):
             index.setdefault(key, hit)
-    return _distinct_fingerprints(_join_nearby(groups))
+    return _join_nearby(groups)
 
 
 def _join_nearby(findings: list[Finding]) -> list[Finding]:
@@ -278,18 +283,49 @@ def _join_nearby(findings: list[Finding]) -> list[Finding]:
     return [f for i, f in enumerate(out) if i not in gone]
 
 
-def _distinct_fingerprints(findings: list[Finding]) -> list[Finding]:
-    """The same remark on the same code at several lines keeps one fingerprint each: the first keeps
-    the line-independent one (what earlier runs posted under), the next get an occurrence index."""
+def _distinct_fingerprints(
+    findings: list[Finding], copies_above: Callable[[Finding], int | None] | None = None
+) -> list[Finding]:
+    """The same remark on the same code at several lines keeps one fingerprint each: the first copy of
+    the line in its file keeps the line-independent one (what earlier runs posted under), the next
+    get an occurrence index. The index counts the copies of the line above it in the whole new file
+    (`copies_above`), not only among this run's findings: an incremental review that sees only the
+    newest commits would otherwise give a new copy the fingerprint of one posted by an earlier run,
+    and its comment would never be posted. Without the file, the findings of this run are counted."""
     seen: dict[str, int] = {}
     out: list[Finding] = []
     for f in sorted(findings, key=lambda f: (f.path, f.line or 0)):
         n = seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
+        above = copies_above(f) if copies_above is not None else None
+        if above is not None:
+            n = above + 1
         if n > 1:
             digest = hashlib.sha256(f"{f.fingerprint}#{n}".encode()).hexdigest()[:16]
             f = f.model_copy(update={"fingerprint": digest})
         out.append(f)
     return out
+
+
+def _copies_above(read_file: Callable[[str], str | None] | None) -> Callable[[Finding], int | None] | None:
+    """finding -> how many lines above its own in its new file have the same code (whitespace aside);
+    None when that cannot be known (no text, a deleted line, no line)."""
+    if read_file is None:
+        return None
+    texts: dict[str, list[str] | None] = {}
+
+    def copies(f: Finding) -> int | None:
+        if f.line is None or f.side == "LEFT" or f.anchored is not Anchor.INLINE:
+            return None
+        if f.path not in texts:
+            text = read_file(f.path)
+            texts[f.path] = None if text is None else [" ".join(line.split()) for line in text.split("\n")]
+        lines = texts[f.path]
+        if lines is None or not 0 < f.line <= len(lines):
+            return None
+        own = lines[f.line - 1]
+        return sum(1 for line in lines[: f.line - 1] if line == own) if own else None
+
+    return copies
 
 
 def _combine(a: Finding, b: Finding) -> Finding:

@@ -144,6 +144,14 @@ def _merge_summaries(
     return Summary(overall_assessment="No issues found." if llm else "The built-in checks found no issues.")
 
 
+def _either(first: ReadFile, then: ReadFile | None) -> ReadFile:
+    """`first`'s text, else `then`'s (a slower reader of the same files: asked only when needed)."""
+    if then is None:
+        return first
+    second = then
+    return lambda path: first(path) or second(path)
+
+
 def _lengths(read_file: ReadFile) -> Callable[[str], int | None]:
     """path -> how many lines the new file has (None when it cannot be read): a model's line past the
     end of its file is no location (mochi.findings.anchor)."""
@@ -184,6 +192,7 @@ def run(
     checker: Checker | None = None,
     read_file: ReadFile = lambda _path: None,
     read_repo: ReadFile | None = None,
+    read_head: ReadFile | None = None,
     frameworks_for: Callable[[str], tuple[str, ...]] | None = None,
     redactor: Redactor | None = None,
     scrub: Callable[[str], str] | None = None,
@@ -251,7 +260,10 @@ def run(
             on_llm(llm)  # scrubbed: what it keeps may be posted
         raw += llm.findings
     found, dropped = findings_mod.finalize(
-        raw, checked.model_copy(update={"files": diff.files + diff.binaries}), file_length=_lengths(read_file)
+        raw,
+        checked.model_copy(update={"files": diff.files + diff.binaries}),
+        file_length=_lengths(read_file),
+        read_file=_either(read_file, read_head),
     )
     if inline_only:
         found = [f for f in found if f.anchored is Anchor.INLINE or f.line is None]

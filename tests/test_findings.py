@@ -557,3 +557,36 @@ def test_the_models_finding_next_to_the_builtin_one_on_one_statement_is_one_find
     assert len(near) == 1 and near[0].line == 13 and near[0].rule_id == "java.sql-concatenation"
     assert near[0].source == "builtin+llm:ollama/qwen"
     assert any(f.line == 41 for f in findings)
+
+
+def test_a_copy_of_a_reported_line_in_a_later_commit_keeps_a_fingerprint_of_its_own() -> None:
+    """An incremental review sees only the newest commit: the same empty catch added again lower in
+    the file got the fingerprint of the one the first review posted, and was never posted
+    (found with the webhook queue's end-to-end test)."""
+    from mochi.diff.parse import parse_diff
+
+    catch = "        } catch (Exception e) {"
+    first = ["class A {", "  void a() {", "    try {", "      x();", catch, "        }", "  }", "}"]
+    second = [*first[:-1], "  void b() {", "    try {", "      y();", catch, "        }", "  }", "}"]
+
+    def review(text: str, line: int) -> Finding:
+        diff = Diff(files=tuple(parse_diff(text)))
+        (found,), _ = finalize(
+            [Finding(path="A.java", line=line, message="Empty catch block.", source="builtin", rule_id="r")],
+            diff,
+            read_file=lambda _path: "\n".join(second) + "\n",
+        )
+        return found
+
+    whole = "".join(f"+{ln}\n" for ln in first)
+    created = (
+        "diff --git a/A.java b/A.java\nnew file mode 100644\n--- /dev/null\n+++ b/A.java\n"
+        f"@@ -0,0 +1,{len(first)} @@\n{whole}"
+    )
+    added = "".join(f"+{ln}\n" for ln in second[7:14])
+    later = f"diff --git a/A.java b/A.java\n--- a/A.java\n+++ b/A.java\n@@ -7,2 +7,9 @@\n   }}\n{added} }}\n"
+    earlier = review(created, 5)
+    newer = review(later, 12)
+    assert earlier.fingerprint != newer.fingerprint
+    # the first copy keeps the line-independent fingerprint earlier runs posted under
+    assert earlier.fingerprint == fingerprint("A.java", "Empty catch block.", catch)

@@ -71,6 +71,10 @@ class Readers:
 
     changed: ReadFile
     repo: ReadFile
+    # a changed file's exact text at the head even without a checkout (through the host's API, each
+    # file read once and only when needed): it tells copies of one line of code apart, so that a
+    # remark on a new copy is not taken for the one an earlier run posted (mochi.findings)
+    head: ReadFile | None = None
 
 
 @dataclass
@@ -302,6 +306,7 @@ def run_hosted(change: HostedChange, deps: HostedDeps, *, full_review: bool = Fa
             git=deps.git,
             read_changed=readers.changed,
             read_repo=readers.repo,
+            read_head=readers.head,
             templates_root=deps.templates_root or deps.root,
             build_provider=deps.build_provider,
             progress=deps.progress,

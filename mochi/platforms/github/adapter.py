@@ -177,7 +177,7 @@ class GitHubPullRequest:
         head = ctx.reader_at(state.head_sha)
         repo = ctx.reader_at(self.pull.base_sha, worktree_ok=False) if ctx.trusted_base else head
         # without the head's objects the checks rebuild changed files from the hunks
-        return Readers(changed=head if local else _no_file, repo=repo)
+        return Readers(changed=head if local else _no_file, repo=repo, head=head)
 
     def publisher(self, report: PublishReport) -> HostPublisher:
         """The review, the sticky summary comment and the check run."""

@@ -173,7 +173,7 @@ class GitLabMergeRequestChange:
         """The files at the version's head."""
         head = self.ctx.reader_at(state.head_sha)
         local = self.ctx.git is not None and has_commit(self.ctx.git, state.head_sha)
-        return Readers(changed=head if local else _no_file, repo=head)
+        return Readers(changed=head if local else _no_file, repo=head, head=head)
 
     def publisher(self, report: PublishReport) -> HostPublisher:
         """Inline discussions and the summary note."""
