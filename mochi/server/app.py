@@ -94,6 +94,8 @@ def create_app(
     envelope.install(app, clock)
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, clock=clock)
     app.state.registry = metrics.install(app, engine, breakers)  # outermost: it counts the 413s too
+    if hooks is not None and hooks.dispatcher is not None:
+        app.state.registry.register(hooks.dispatcher.collector(engine))
     for module in (health, reviews, models, templates, integrations, keys, webhooks):
         app.include_router(module.router)
     return app

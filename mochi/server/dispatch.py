@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import procrastinate
+    from prometheus_client.registry import Collector
+    from sqlalchemy import Engine
 
     from mochi.queue.enqueue import Enqueued
     from mochi.queue.local import LocalQueue
@@ -28,6 +30,10 @@ class Dispatcher(Protocol):
         """Stop (at the server's shutdown)."""
         ...
 
+    def collector(self, engine: Engine) -> Collector:
+        """Its `/metrics` (mochi.server.queue_metrics)."""
+        ...
+
 
 class QueueDispatcher:
     """Jobs on the procrastinate queue (opened here with a synchronous connector)."""
@@ -46,6 +52,12 @@ class QueueDispatcher:
     def close(self) -> None:
         self.app.close()
 
+    def collector(self, engine: Engine) -> Collector:
+        from mochi.queue.app import QUEUE
+        from mochi.server.queue_metrics import QueueJobs
+
+        return QueueJobs(engine, QUEUE)
+
 
 class LocalDispatcher:
     """Jobs in this process (mochi.queue.local)."""
@@ -60,3 +72,8 @@ class LocalDispatcher:
 
     def close(self) -> None:
         self.queue.close()
+
+    def collector(self, engine: Engine) -> Collector:
+        from mochi.server.queue_metrics import LocalJobs
+
+        return LocalJobs(self.queue.depth)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -87,9 +88,27 @@ def world(pg_database: str, tmp_path: Path) -> Iterator[World]:  # noqa: F811 (t
             yield World(gh, repo, env, url, database_url, tmp_path, private)
         finally:
             stop(proc)
+    secrets = [WEBHOOK_SECRET, "PRIVATE KEY", private.splitlines()[1], *gh.installation_tokens]
     for log in tmp_path.glob("*.log"):
         text_ = log.read_text(errors="replace")
-        assert WEBHOOK_SECRET not in text_ and "PRIVATE KEY" not in text_, f"a secret in {log.name}"
+        assert not [s for s in secrets if s in text_], f"a secret in {log.name}"
+    assert not [s for s in secrets if s in _dump(database_url)], "a secret in the database"
+
+
+def _dump(database_url: str) -> str:
+    """Every row of every table of the record (and the queue's), as text."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            tables = [
+                r[0]
+                for r in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            ]
+            return "\n".join(
+                str(row) for table in tables for row in conn.execute(text(f'SELECT * FROM "{table}"'))
+            )
+    finally:
+        engine.dispose()
 
 
 def test_a_pull_request_delivery_is_queued_reviewed_by_a_worker_and_posted_once(world: World) -> None:
@@ -120,6 +139,11 @@ def test_a_pull_request_delivery_is_queued_reviewed_by_a_worker_and_posted_once(
     assert rows[0][2]["job"] == queued["job_id"] and rows[0][2]["trigger"] == "opened"
     stored = world.sql("SELECT delivery_id, outcome FROM webhook_deliveries")
     assert stored == [("d-1", f"queued as job {queued['job_id']}")]
+    metrics = httpx.get(f"{world.url}/metrics").text
+    assert 'mochi_queue_jobs{status="succeeded"} 1.0' in metrics
+    assert 'mochi_queue_jobs{status="todo"} 0.0' in metrics
+    assert "mochi_queue_job_duration_seconds_count 1.0" in metrics
+    assert "mochi_queue_oldest_waiting_seconds 0.0" in metrics
 
 
 def test_bad_or_missing_signatures_are_401_and_queue_nothing(world: World) -> None:
