@@ -272,3 +272,36 @@ def test_a_worker_killed_mid_review_is_taken_over_and_nothing_is_posted_twice(wo
     assert [r["_pr"] for r in world.gh.reviews] == [5]  # posted once
     _latest_reviewed_once(world, {5: [head]})
     assert "goes back on the queue" in (world.path / "worker-second.log").read_text()
+
+
+def test_sigterm_lets_the_running_review_finish_then_the_worker_exits(world: World) -> None:
+    import signal
+
+    with FakeOpenAI.start() as llm:
+        llm.enqueue_chat(
+            '{"comments": [], "summary": {"overall_assessment": "ok", "key_concerns": [], '
+            '"recommendations": []}}',
+            delay=4,
+        )
+        env = _model_env(world, llm)
+        head = world.opened(6)
+        assert (
+            deliver(
+                world.url, "pull_request", pull_request_payload("opened", 6, head, world.repo.base)
+            ).status_code
+            == 202
+        )
+        worker = start_worker(
+            env, world.path / "worker-term.log", "--concurrency", "1", "--shutdown-grace", "60"
+        )
+        try:
+            wait_for(lambda: len(llm.requests_to("/v1/chat/completions")) >= 1, 60, "the model call")
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(timeout=60) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+    assert world.jobs()[0]["status"] == "succeeded"
+    assert [r["_pr"] for r in world.gh.reviews] == [6]
+    assert world.sql("SELECT status FROM reviews") == [("COMPLETED",)]
+    assert "worker stopped" in (world.path / "worker-term.log").read_text()
