@@ -52,14 +52,21 @@ def _queue_url() -> tuple[Any, str]:
 @click.option(
     "--name", default=None, help="This worker's name in `mochi jobs list` (default: mochi-worker-PID)."
 )
-def worker(concurrency: int, lease_s: float, grace_s: float, name: str | None) -> None:
+@click.option("-v", "--verbose", count=True, help="-v: the queue library's own log lines too; -vv: debug.")
+def worker(concurrency: int, lease_s: float, grace_s: float, name: str | None, verbose: int) -> None:
     """Run queued reviews (from `mochi serve`'s webhooks) until SIGTERM (the record on PostgreSQL).
 
     Any number of workers, on any number of machines, can share one PostgreSQL record."""
     with handling():
         import asyncio
+        import logging
 
-        from mochi.commands.runtime import progress
+        from mochi.commands.runtime import progress, setup_logging
+
+        # a worker's log is its jobs' story: what it took, reviewed, skipped and why, at INFO
+        setup_logging(1 + max(0, verbose - 1))
+        if verbose == 0:
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
         from mochi.queue.app import ensure_schema, queue_app
         from mochi.queue.worker import run, worker_deps
         from mochi.store.session import cipher_for

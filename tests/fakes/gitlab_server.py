@@ -59,6 +59,12 @@ class MergeRequest:
     discussions: list[dict[str, Any]] = field(default_factory=list)
     drafts: list[dict[str, Any]] = field(default_factory=list)
     title: str = "A merge request"
+    # what GET /merge_requests/:iid says besides the latest version's commits
+    state: str = "opened"  # opened, closed, locked, merged
+    source_branch: str = "feature"
+    target_branch: str = "main"
+    description: str = ""
+    draft: bool = False
 
 
 def gitlab_lines(new_path: str, diff: str) -> list[DiffLine]:
@@ -122,18 +128,25 @@ def entries_from_git(repo: GitRepo, base: str, head: str) -> list[dict[str, Any]
 class FakeGitLab(FakeService):
     """Merge requests of one project; `token` is the only PRIVATE-TOKEN it accepts.
 
-    Endpoints with a queue ("versions", "diffs", "discussions", "notes") answer a scripted Reply
-    first when one is queued (429s, 5xx), then normally.
+    Endpoints with a queue ("versions", "diffs", "discussions", "notes", "merge_request") answer a
+    scripted Reply first when one is queued (429s, 5xx), then normally. `project_path` is the
+    project's path_with_namespace (in the merge requests' web_url).
     """
 
-    endpoints = ("versions", "diffs", "discussions", "post_discussion", "notes", "compare")
+    endpoints = ("versions", "diffs", "discussions", "post_discussion", "notes", "compare", "merge_request")
 
     def __init__(
-        self, *, token: str = "glpat-test-token", project_id: str = "42", per_page_max: int = 100
+        self,
+        *,
+        token: str = "glpat-test-token",
+        project_id: str = "42",
+        per_page_max: int = 100,
+        project_path: str = "group/app",
     ) -> None:
         super().__init__()
         self.token = token
         self.project_id = project_id
+        self.project_path = project_path
         self.per_page_max = per_page_max
         self.mrs: dict[int, MergeRequest] = {}
         self.compares: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -188,6 +201,7 @@ class FakeGitLab(FakeService):
             return lambda _r: Reply(404, {"message": "404 Not found"})
         rest = m.group("rest") or ""
         routes: dict[tuple[str, str], Callable[[MergeRequest, Request], Reply]] = {
+            ("GET", ""): self._show,
             ("GET", "/versions"): self._versions,
             ("GET", "/diffs"): self._diffs,
             ("GET", "/discussions"): self._list_discussions,
@@ -202,7 +216,7 @@ class FakeGitLab(FakeService):
             return lambda r: self._scripted("notes", r) or self._update_note(mr, int(n.group(1)), r)
         if handler is None:
             return None
-        queue = {"/versions": "versions", "/diffs": "diffs", "/notes": "notes"}.get(rest)
+        queue = {"/versions": "versions", "/diffs": "diffs", "/notes": "notes", "": "merge_request"}.get(rest)
         if rest == "/discussions":
             queue = "discussions" if request.method == "GET" else "post_discussion"
 
@@ -234,6 +248,53 @@ class FakeGitLab(FakeService):
             "x-next-page": str(page + 1) if page < total_pages else "",
         }
         return Reply(200, chunk, headers=headers)
+
+    def _show(self, mr: MergeRequest, _r: Request) -> Reply:
+        """GET /projects/:id/merge_requests/:iid: the merge request, in the shape GitLab's API documents
+        (the fields a client reads; `sha` and `diff_refs` are the latest version's commits)."""
+        latest = mr.versions[-1] if mr.versions else None
+        # GitLab answers with the numeric id even when the project was named by its path (group%2Fapp)
+        project = int(self.project_id) if self.project_id.isdigit() else 42
+        web_url = f"{self.url}/{self.project_path}/-/merge_requests/{mr.iid}"
+        body = {
+            "id": mr.iid + 10000,
+            "iid": mr.iid,
+            "project_id": project,
+            "title": mr.title,
+            "description": mr.description,
+            "state": mr.state,
+            "created_at": now_iso(),
+            "updated_at": now_iso(),
+            "merged_at": None,
+            "closed_at": None,
+            "target_branch": mr.target_branch,
+            "source_branch": mr.source_branch,
+            "source_project_id": project,
+            "target_project_id": project,
+            "author": {"id": 1, "username": "root", "name": "Administrator", "state": "active"},
+            "draft": mr.draft,
+            "work_in_progress": mr.draft,
+            "merge_status": "can_be_merged",
+            "detailed_merge_status": "mergeable",
+            "sha": latest.head if latest else None,
+            "merge_commit_sha": None,
+            "squash_commit_sha": None,
+            "user_notes_count": sum(len(d["notes"]) for d in mr.discussions),
+            "references": {
+                "short": f"!{mr.iid}",
+                "relative": f"!{mr.iid}",
+                "full": f"{self.project_path}!{mr.iid}",
+            },
+            "reference": f"!{mr.iid}",
+            "web_url": web_url,
+            "diff_refs": (
+                {"base_sha": latest.base, "head_sha": latest.head, "start_sha": latest.start}
+                if latest
+                else None
+            ),
+            "changes_count": str(len(latest.entries)) if latest else None,
+        }
+        return Reply(200, body)
 
     def _versions(self, mr: MergeRequest, _r: Request) -> Reply:
         body = [

@@ -4,7 +4,7 @@ POST /api/webhooks/github   X-Hub-Signature-256 (HMAC-SHA256 of the body with th
 POST /api/webhooks/gitlab   X-Gitlab-Token (the webhook's secret token)
 
 No API key: the signature or token is the authentication (401 without a valid one, and nothing is
-queued). Each delivery id (X-GitHub-Delivery, X-Gitlab-Event-UUID) is handled once: a replay is
+queued). Each delivery (X-GitHub-Delivery; for GitLab see _gitlab_delivery) is handled once: a replay is
 answered 200 with `"duplicate": true` and queues nothing. A delivery asking for a review answers
 202 with the job; one asking for nothing (a ping, a draft, a comment without `/mochi review`)
 answers 200 with the reason. The answer comes as soon as the job is queued: the review runs in a
@@ -100,17 +100,28 @@ async def gitlab(request: Request) -> JSONResponse:
     body = await request.body()
     payload = _payload(body)
     event = str(payload.get("object_kind", "")) if isinstance(payload, dict) else ""
-    # GitLab sends X-Gitlab-Event-UUID (15.6+); older servers: the payload itself names the delivery
-    delivery = request.headers.get("x-gitlab-event-uuid") or request.headers.get("x-gitlab-webhook-uuid", "")
-    if not delivery:
-        import hashlib
-
-        delivery = "sha256:" + hashlib.sha256(body).hexdigest()
+    delivery = _gitlab_delivery(request, body)
     try:
         parsed = gitlab_event(payload, review_drafts=hooks.review_drafts)
     except ValueError as exc:
         raise ApiError(400, f"this GitLab delivery cannot be read: {exc}") from None
     return await run_in_threadpool(_handle, request, "gitlab", delivery, event or "unknown", parsed)
+
+
+def _gitlab_delivery(request: Request, body: bytes) -> str:
+    """The id a GitLab delivery is de-duplicated by. `Idempotency-Key` (GitLab 17.4+) is the same on
+    every retry of one delivery and differs between deliveries: the best. X-Gitlab-Event-UUID is
+    GitLab's loop-detection id: events caused by one API request that carried it share it, so it is
+    joined with a digest of the body (two events, two ids; a retry of one, the same). Without either,
+    the body's digest: an identical body is a replay."""
+    import hashlib
+
+    key = request.headers.get("idempotency-key", "").strip()
+    if key:
+        return "key:" + key[:100]
+    digest = hashlib.sha256(body).hexdigest()
+    uuid = request.headers.get("x-gitlab-event-uuid", "").strip()
+    return f"uuid:{uuid[:60]}:{digest[:32]}" if uuid else "sha256:" + digest
 
 
 def _handle(
