@@ -10,6 +10,7 @@ from pathlib import PurePosixPath
 
 from mochi.errors import ConfigError
 from mochi.models import ChangeKind, Diff, Finding, LineKind, Severity
+from mochi.providers.builtin.imported import imported_directories, is_imported
 from mochi.providers.builtin.registry import RULES
 from mochi.providers.builtin.rule import Hit, Options, Rule
 from mochi.providers.builtin.source import ContextBlindFile, SourceFile
@@ -90,6 +91,7 @@ class BuiltinReviewer:
                 )
             return removed[0]
 
+        imported = imported_directories(diff, read_file) if self._only_introduced else frozenset()
         for file_diff in diff.files:
             if file_diff.change is ChangeKind.DELETED:
                 continue
@@ -106,7 +108,13 @@ class BuiltinReviewer:
             content = None if file_diff.binary else read_file(file_diff.path)
             kind = SourceFile if self._only_introduced else ContextBlindFile
             source = kind(
-                file_diff, content, self._syntax, self._queries(language), read_repo, removed_anywhere
+                file_diff,
+                content,
+                self._syntax,
+                self._queries(language),
+                read_repo,
+                removed_anywhere,
+                imported=is_imported(file_diff, imported),
             )
             if content is not None and not source.complete:
                 logger.debug("%s: the file does not match the diff; checking the hunks only", file_diff.path)
@@ -123,6 +131,8 @@ class BuiltinReviewer:
         found: list[Finding] = []
         for hit in rule.check(source, self._options):
             if hit.line is not None:
+                if source.imported:
+                    continue  # a package imported whole: moved code, reviewed where it came from
                 added = [no for no in hit.touched_lines() if no in source.added]
                 # only what the change introduces: not code it merely moves or reformats
                 if not added or (

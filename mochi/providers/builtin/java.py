@@ -153,7 +153,8 @@ Q_CATCH = "(catch_clause) @catch"
 
 _ASSIGNED = re.compile(r"(?m)^\s*(\w+)\s*=[^=]")
 _CLOSE_ONLY = re.compile(
-    r"(?:(?:if\s*\([^)]*\)\s*)?[\w.]+\.close\(\)\s*;\s*)+(?:(?:this\.)?\w+\s*=\s*null\s*;\s*)*"
+    r"(?:(?:if\s*\([^)]*\)\s*)?(?:\{\s*)?[\w.]+\.close\(\)\s*;\s*(?:\}\s*)?)+"
+    r"(?:(?:this\.)?\w+\s*=\s*null\s*;\s*)*"
 )
 _FAILURE_RETURN = re.compile(r"return\s+(?:false|null|-1|Optional\.empty\(\)|Collections\.empty\w*\(\))\s*;")
 
@@ -180,11 +181,70 @@ def _failure_returned(clause: Node) -> bool:
     following = siblings[index + 1] if index + 1 < len(siblings) else None
     if following is not None and _FAILURE_RETURN.fullmatch(text(following).strip()):
         return True  # `... catch (Exception e) { log } return false;`: the result says it failed
+    if following is not None and following.type == "return_statement" and _returns_at_end(body):
+        return True  # `try { return parse(x); } catch (...) { log } return fallback;`: a fallback
     return any(
         re.search(rf"\b{name}\s*=\s*(?:null|false|0|-1|Optional\.empty\(\))\s*;", before)
         and re.search(rf"\breturn\s+{name}\s*;", after)
         for name in assigned
     )
+
+
+def _returns_at_end(node: Node | None) -> bool:
+    """Every way through the block ends in a `return` (or `throw`): the try hands back its result when
+    nothing fails, so what follows the catch runs only after a failure."""
+    if node is None:
+        return False
+    if node.type in ("return_statement", "throw_statement"):
+        return True
+    if node.type == "block":
+        statements = [c for c in node.named_children if c.type not in _COMMENTS]
+        return bool(statements) and _returns_at_end(statements[-1])
+    if node.type == "if_statement":
+        alternative = node.child_by_field_name("alternative")
+        return _returns_at_end(node.child_by_field_name("consequence")) and _returns_at_end(alternative)
+    return False
+
+
+def _enclosing_method(node: Node) -> Node | None:
+    return next((p for p in ancestors(node) if p.type in ("method_declaration", "class_body")), None)
+
+
+def _modifiers(method: Node) -> str:
+    found = next((c for c in method.named_children if c.type == "modifiers"), None)
+    return text(found) if found is not None else ""
+
+
+_TEARDOWN = re.compile(r"@(?:javax\.annotation\.|jakarta\.annotation\.)?PreDestroy\b")
+_SCHEDULED = re.compile(r"@(?:[\w.]+\.)?Scheduled\b")
+
+
+def _nobody_to_tell(clause: Node) -> bool:
+    """A catch whose logging is all that can be done with the failure:
+
+    - in `close()` or a `@PreDestroy` method: a failure to release a resource can only be reported;
+    - last in its block of a void `@Scheduled` method: no caller to tell, and the next run retries
+      (Spring's scheduler would only log it too).
+    """
+    method = _enclosing_method(clause)
+    if method is None or method.type != "method_declaration":
+        return False
+    name = text(method.child_by_field_name("name"))
+    params = method.child_by_field_name("parameters")
+    modifiers = _modifiers(method)
+    closes = name == "close" and params is not None and not params.named_child_count
+    if closes or _TEARDOWN.search(modifiers):
+        return True
+    statement = clause.parent
+    if (
+        not _SCHEDULED.search(modifiers)
+        or text(method.child_by_field_name("type")) != "void"
+        or statement is None
+        or statement.parent is None
+    ):
+        return False
+    rest = [c for c in statement.parent.named_children if c.type not in _COMMENTS]
+    return bool(rest) and rest[-1].id == statement.id
 
 
 _THROWS = re.compile(r"\b(?:throw|return)\b")
@@ -244,6 +304,7 @@ def _swallowed_exception(source: SourceFile, _: Options) -> Iterator[Hit]:
             _BROAD.intersection(caught)
             and all(_is_logging_only(s) for s in statements)
             and not _failure_returned(clause)
+            and not _nobody_to_tell(clause)
         ):
             message = (
                 f"This catches `{'|'.join(caught)}`, only logs it and carries on as if nothing failed: the "
@@ -308,8 +369,10 @@ RULES = (
         message="An exception is swallowed.",
         doc="An empty catch block with no comment, or a catch of Exception/Throwable/RuntimeException whose "
         "body only logs (logger calls, System.out/err, printStackTrace) and neither rethrows nor returns "
-        "an error. An empty catch with a comment explaining why is accepted; test code (where a catch "
-        "often expects the exception) is not checked.",
+        "an error. An empty catch with a comment explaining why is accepted, and so is logging where "
+        "nothing else can be done (a close() or @PreDestroy method, the end of a void @Scheduled method) "
+        "or where a fallback value is returned after the catch; test code (where a catch often expects "
+        "the exception) is not checked.",
         check=_swallowed_exception,
         queries=(Q_CATCH,),
         suggestion="Rethrow wrapped with context, return an error, or catch a narrower exception.",

@@ -15,6 +15,8 @@ from mochi.providers.builtin.syntax import JS_LANGUAGES, TS_LANGUAGES, ancestors
 
 _JSX_LANGUAGES = frozenset({"javascript", "tsx"})  # the plain TypeScript grammar has no JSX
 _TOOLING_DIRS = frozenset({"scripts", "script", "bin", "tools"})
+# command-line programs run by hand or by a migration runner: their console output is their interface
+_CLI_DIRS = frozenset({"migration", "migrations"})
 
 
 def replace_span(source: SourceFile, node: Node, replacement: str) -> str | None:
@@ -104,11 +106,13 @@ _MOCK = re.compile(r"(?i)(?:^|[._/-])(?:mocks?|msw)(?:[._/-]|$)")
 
 
 def _is_tooling(source: SourceFile) -> bool:
-    """Tests, scripts and development tools (a mock API server, mocks/), where printing is the point."""
+    """Tests, scripts, migrations and development tools (a mock API server, mocks/), and programs run
+    from a shell (`#!/usr/bin/env node`), where printing is the point."""
     return (
         source.is_test
-        or bool(_TOOLING_DIRS.intersection(p.lower() for p in source.parts[:-1]))
+        or bool((_TOOLING_DIRS | _CLI_DIRS).intersection(p.lower() for p in source.parts[:-1]))
         or bool(_MOCK.search(source.path))
+        or source.line(1).startswith("#!")
     )
 
 
@@ -122,8 +126,10 @@ def _test_or_generated(source: SourceFile) -> bool:
 
 # a condition true only in development (isDevEnv(), __DEV__, NODE_ENV !== 'production', options.debug)
 _DEV = re.compile(
-    r"__DEV__|\b(?:is|in)_?[Dd]ev(?:elopment)?(?:[A-Z_]\w*)?\b|\bIS_DEV\w*|\b[dD]ev(?:elopment)?Mode\b|\.DEV\b|\bDEBUG\b|"
-    r"\b(?:is)?[dD]ebug\w*|\bverbose\b|[\"']development[\"']|!==?[ \t]*[\"']production[\"']|"
+    r"__DEV__|\b(?:is|in)_?[Dd]ev(?:elopment)?(?:[A-Z_]\w*)?\b|\bIS_DEV\w*|\b[dD]ev(?:elopment)?Mode\b|\.DEV\b|"
+    # a debug flag: debug, isDebug, this.debug, DEBUG, enableDebug, __APP_DEBUG_PERF__, debug_mode
+    r"(?<![A-Za-z0-9])DEBUG(?![a-z])|(?<![A-Za-z])[dD]ebug|(?<=[a-z0-9])Debug|"
+    r"\bverbose\b|[\"']development[\"']|!==?[ \t]*[\"']production[\"']|"
     r"[\"']production[\"'][ \t]*!=="
 )
 _PROD = re.compile(
@@ -329,7 +335,8 @@ RULES = (
         category="maintainability",
         message="Leftover console.log().",
         doc="console.log/debug/trace/dir/table calls, except in test files, under scripts/, bin/, tools/, "
-        "in development-only branches (`if (isDev...)`, `if (__DEV__)`, `NODE_ENV !== 'production'`) and "
+        "migration(s)/, in files with a shebang, in development-only branches (`if (isDev...)`, "
+        "`if (__DEV__)`, `NODE_ENV !== 'production'`) or behind a debug flag (`if (debug)`), and "
         "where an eslint-disable comment turns no-console off.",
         check=_checked(_console_log, ("no-console",), _generated),
         queries=(Q_MEMBER_CALLS,),

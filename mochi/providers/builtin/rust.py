@@ -348,7 +348,9 @@ RULES = (
         category="security",
         message="unsafe block without a SAFETY comment.",
         doc="An `unsafe { ... }` block with no `// SAFETY:` comment on its line or the three lines above "
-        "(the convention clippy's undocumented_unsafe_blocks enforces).",
+        "(the convention clippy's undocumented_unsafe_blocks enforces). Not in a crate the change "
+        "imports whole from another repository (a dependency re-pointed from git or a registry to its new "
+        "directory).",
         check=_unsafe_block,
         queries=(Q_UNSAFE,),
         suggestion="// SAFETY: <why this is sound>",

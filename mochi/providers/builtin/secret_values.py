@@ -63,10 +63,33 @@ _PLACEHOLDER_PARTS = (
     "replace",
 )
 _PLACEHOLDER_START = ("${", "{{", "$(", "%(", "#{", "%env(", "ENC(", "vault:", "!vault", "@", "$")
+# a template marker: a name wrapped in the same punctuation on both sides (mirrored for brackets), the
+# syntax of some templating tool: ^_^password^_^, %DB_PASSWORD%, __DB_PASSWORD__, [[password]], <pwd>
+_MARKER = re.compile(
+    r"^([^A-Za-z0-9\s]+)([a-z]+(?:[_.\-][a-z0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:[A-Z][a-z0-9]+)+)"
+    r"([^A-Za-z0-9\s]+)$"
+)
+_MIRROR = str.maketrans("{[(<", "}])>")
+# the word for the secret, run together with the words around it: yourpassword, YourApiKey, mytoken,
+# password_here, enter-your-secret
+_SECRET_WORD = r"(?:password|passwd|passwort|pass|pwd|secret|token|(?:api|access|auth|secret)?[_.\-]?key)"
+_PLACEHOLDER_PHRASE = re.compile(
+    rf"^(?:(?:enter|insert|put|set)[_.\-]?)?(?:your[_.\-]?\w+|(?:my|some)[_.\-]?{_SECRET_WORD})$"
+    rf"|^{_SECRET_WORD}[_.\-]?(?:goes[_.\-]?)?here$",
+    re.IGNORECASE,
+)
+
+
+def is_template_marker(value: str) -> bool:
+    """A name between matching punctuation, as templating tools write their slots (`^_^password^_^`,
+    `%DB_PASSWORD%`, `__DB_PASSWORD__`, `[[password]]`): filled in later, not a value."""
+    match = _MARKER.match(value)
+    return match is not None and match.group(3) == match.group(1)[::-1].translate(_MIRROR)
 
 
 def is_placeholder(value: str) -> bool:
-    """Values that stand for a secret rather than being one: ${DB_PASSWORD}, <your-token>, changeme..."""
+    """Values that stand for a secret rather than being one: ${DB_PASSWORD}, <your-token>, changeme,
+    yourpassword, ^_^password^_^..."""
     v = value.strip().strip("\"'`")
     lowered = v.lower()
     return (
@@ -76,6 +99,8 @@ def is_placeholder(value: str) -> bool:
         or (v.startswith("<") and v.endswith(">"))
         or len(set(v)) <= 2  # "xxxxxxxx", "********", "00000000"
         or any(part in lowered for part in _PLACEHOLDER_PARTS)
+        or is_template_marker(v)
+        or bool(_PLACEHOLDER_PHRASE.match(v))
     )
 
 

@@ -64,8 +64,13 @@ class SourceFile:
         queries: tuple[str, ...] = (),
         read_repo: Callable[[str], str | None] | None = None,
         removed_anywhere: Callable[[], str] | None = None,
+        *,
+        imported: bool = False,
     ) -> None:
         self.diff = diff
+        # added whole with a package the change imports from another repository (builtin.imported):
+        # existing code, vendored from then on, not what the change writes
+        self.imported = imported
         # another file of the repository at the reviewed revision (None: not available)
         self.read_repo: Callable[[str], str | None] = read_repo or (lambda _path: None)
         self._moved: dict[int, bool] = {}
@@ -257,8 +262,9 @@ class SourceFile:
 
     @cached_property
     def is_generated(self) -> bool:
-        """Lockfiles, snapshots, vendored or minified code, files a generator marks `@generated`."""
-        return is_generated_path(self.path) or looks_generated(self.lines)
+        """Lockfiles, snapshots, vendored (or imported) or minified code, files a generator marks
+        `@generated`."""
+        return self.imported or is_generated_path(self.path) or looks_generated(self.lines)
 
     @cached_property
     def is_documentation(self) -> bool:

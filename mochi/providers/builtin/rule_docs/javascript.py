@@ -141,9 +141,11 @@ export function CheckoutForm({ cart, onSubmit }: Props) {
 }
 """,
         notes="`console.error`, `console.warn` and `console.info` are not reported. Silent in test files "
-        "(`*.test.ts`, `*.spec.js`, `__tests__/`...), under `scripts/`, `script/`, `bin/` and `tools/` "
+        "(`*.test.ts`, `*.spec.js`, `__tests__/`...), under `scripts/`, `script/`, `bin/`, `tools/`, "
+        "`migration/` and `migrations/`, in files that start with a shebang (`#!/usr/bin/env node`), "
         "and mock servers or mocks/ (where printing is the point), in development-only branches (`if (__DEV__)`, "
-        '`process.env.NODE_ENV !== "production"`), where an eslint comment turns off `no-console`, and '
+        '`process.env.NODE_ENV !== "production"`) and behind a debug flag (`if (debug)`, `if (this.debug)`, '
+        "`if (DEBUG)`, `window.__APP_DEBUG__ && ...`), where an eslint comment turns off `no-console`, and "
         "in a file that already logs with console calls (its convention, e.g. a Node server without a "
         "logger), and where it logs the error a `catch` clause or an error callback (`(error) => ...`) receives: that "
         "is error reporting, not a leftover.",

@@ -141,7 +141,11 @@ pub fn checksum(data: &[u8]) -> u32 {
 """,
         notes="The comment counts on the block's first line or the three lines above it. `unsafe fn` "
         "and `unsafe impl` are not checked, only `unsafe { ... }` blocks. A block is part of a change "
-        "when its `unsafe` line is: an edit inside an old block does not report the block.",
+        "when its `unsafe` line is: an edit inside an old block does not report the block. Nor is a crate "
+        "imported whole from another repository: files added with a new Cargo.toml whose crate the same "
+        "change stops taking from git or a registry and takes from that directory instead (`{ git = ... }` "
+        'becoming `{ path = "../name" }`) are existing, already-reviewed code, like code moved within the '
+        "repository (every built-in rule treats them so). A new crate no dependency used before is checked.",
     ),
     "rust.sql-format": RuleDoc(
         summary="sqlx or diesel executes SQL built with format! or string concatenation.",

@@ -470,7 +470,10 @@ spring.datasource.hikari.maximum-pool-size=10
         notes="Only configuration files are checked (.properties, .yml/.yaml, .json, .toml, .ini, .cfg, "
         ".conf, .xml, .env and .env.*), and not example files (`.env.example`, `*.sample`, `*.template`), "
         "translation catalogues or generated files. "
-        "Placeholders (`${DB_PASSWORD}`, `<your-password>`, `changeme`, `ENC(...)`), values with "
+        "Placeholders (`${DB_PASSWORD}`, `<your-password>`, `changeme`, `ENC(...)`), template markers "
+        "(a name between the same punctuation on both sides: `^_^password^_^`, `%DB_PASSWORD%`, "
+        "`__DB_PASSWORD__`, `[[password]]`), placeholder words (`yourpassword`, `your_api_key`, "
+        "`mypassword`, `password_here`), values with "
         "spaces (user-interface text) and keys that are about a password without being one "
         "(`password.min-length`, `password-hint`, `secret-file`, `reset-password.title`) are ignored.",
     ),
