@@ -194,6 +194,25 @@ def _github(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
         shutil.rmtree(root, ignore_errors=True)
 
 
+DEVELOPER = 30  # GitLab's access level of a developer: who may push, so who may ask for a review
+
+
+def _gitlab_developer(client: Any, project: str, username: str) -> bool:
+    """Whether `username` is at least a developer of the project (inherited membership included). A
+    note's payload does not say: a `/mochi review` on a public project may come from anyone."""
+    from urllib.parse import quote
+
+    if not username:
+        return False
+    members = client.paginate(
+        f"/projects/{quote(project, safe='')}/members/all", {"query": username}, max_pages=5
+    )
+    return any(
+        isinstance(m, dict) and m.get("username") == username and int(m.get("access_level") or 0) >= DEVELOPER
+        for m in members
+    )
+
+
 def _gitlab(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
     from mochi.commands.compose import build_provider
     from mochi.events.gitlab import gitlab_token
@@ -229,6 +248,12 @@ def _gitlab(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
         head = str(mr.get("sha") or "")
         if mr.get("state") != "opened":
             return Outcome(None, head or None, skipped=f"merge request is {mr.get('state')}")
+        if change.action == "note" and not _gitlab_developer(client, project, change.sender):
+            return Outcome(
+                None,
+                head or None,
+                skipped=f"{change.sender} may not ask for a review (not a developer of the project)",
+            )
         done = reviewed_head(deps.engine, change.project, change.number, head)
         if done is not None:
             return Outcome(done, head, skipped=f"head {head[:12]} was reviewed already (review {done})")

@@ -32,6 +32,7 @@ LINE_CODE_ERROR = {
 _HUNK = re.compile(r"^@@ -(\d+)(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _MR = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/merge_requests/(?P<iid>\d+)(?P<rest>/.*)?$")
 _COMPARE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/repository/compare$")
+_MEMBERS = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/members/all$")
 _RAW_FILE = re.compile(r"^/api/v4/projects/(?P<project>[^/]+)/repository/files/(?P<path>[^/]+)/raw$")
 
 
@@ -153,6 +154,8 @@ class FakeGitLab(FakeService):
         self.rejected_positions: list[dict[str, Any]] = []
         self.files: dict[tuple[str, str], str] = {}  # (ref, path) -> content, for repository/files
         self.file_reads: list[str] = []
+        # username -> access level (10 guest, 20 reporter, 30 developer, 40 maintainer, 50 owner)
+        self.members: dict[str, int] = {"root": 50}
         self._ids = itertools.count(1000)
         self._state = threading.Lock()
 
@@ -191,6 +194,8 @@ class FakeGitLab(FakeService):
             return lambda _r: Reply(401, {"message": "401 Unauthorized"})
         if (f := _RAW_FILE.match(request.path)) and request.method == "GET":
             return self._raw_file if f.group("project") == self.project_id else None
+        if (mm := _MEMBERS.match(request.path)) and request.method == "GET":
+            return self._members if mm.group("project") == self.project_id else None
         if m := _COMPARE.match(request.path):
             return self._compare if m.group("project") == self.project_id else None
         m = _MR.match(request.path)
@@ -229,6 +234,18 @@ class FakeGitLab(FakeService):
             return scripted
 
         return answer
+
+    def _members(self, request: Request) -> Reply:
+        """GET /projects/:id/members/all?query=: GitLab's member shape, filtered like GitLab does
+        (a substring of the username or name)."""
+        query = (request.query.get("query") or "").lower()
+        found = [
+            {"id": 100 + i, "username": name, "name": name.title(), "state": "active", "access_level": level,
+             "web_url": f"https://gitlab.example.com/{name}", "avatar_url": None, "expires_at": None}
+            for i, (name, level) in enumerate(sorted(self.members.items()))
+            if query in name.lower()
+        ]  # fmt: skip
+        return self._page(request, found)
 
     def _scripted(self, endpoint: str, _request: Request) -> Reply | None:
         return self._next(endpoint)

@@ -364,7 +364,10 @@ def test_a_mochi_review_note_reviews_the_current_head_or_skips_a_head_already_re
     job2 = second.json()["data"]["job_id"]
     assert world.finished(job2)["status"] == "succeeded"
     asked = [(r.method, r.path) for r in world.gl.requests[seen:]]
-    assert asked == [("GET", f"/api/v4/projects/{PROJECT_ID}/merge_requests/3")]  # only the head
+    assert asked == [  # only the head, and whether the note's author may ask
+        ("GET", f"/api/v4/projects/{PROJECT_ID}/merge_requests/3"),
+        ("GET", f"/api/v4/projects/{PROJECT_ID}/members/all"),
+    ]
     assert world.sql("SELECT count(*) FROM reviews") == [(1,)]
     assert len(world.gl.diff_notes(3)) == discussions and world.posts(3, "/notes") == 1
     assert world.posts(3, "/notes/", "PUT") == 0
@@ -460,3 +463,21 @@ def test_events_sharing_an_event_uuid_are_each_handled_and_an_idempotency_key_re
     assert retried[0].status_code == 202 and retried[1].status_code == 200
     assert retried[1].json()["data"]["duplicate"] is True
     assert len(world.jobs()) == 3
+
+
+def test_a_mochi_review_note_from_someone_who_is_not_a_developer_reviews_nothing(world: World) -> None:
+    """A note's payload does not say who may push: on a public project anyone can comment."""
+    world.opened(4)
+    world.gl.members.update({"visitor": 10, "dev": 30})
+    world.worker()
+    payload = note_payload(world.web_url, 4)
+    payload["user"]["username"] = "visitor"
+    queued = deliver(world.url, payload)
+    assert queued.status_code == 202, queued.text
+    assert world.finished(queued.json()["data"]["job_id"])["status"] == "succeeded"
+    assert world.sql("SELECT count(*) FROM reviews") == [(0,)] and world.summaries(4) == []
+    payload["user"]["username"] = "dev"
+    allowed = deliver(world.url, payload)
+    assert world.finished(allowed.json()["data"]["job_id"])["status"] == "succeeded"
+    assert world.sql("SELECT status FROM reviews") == [("COMPLETED",)] and len(world.summaries(4)) == 1
+    assert "visitor may not ask for a review" in (world.path / "worker.log").read_text()
