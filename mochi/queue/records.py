@@ -17,13 +17,13 @@ if TYPE_CHECKING:
 
 def tag_job(engine: Engine, review_id: int, job_id: int, change: Change) -> None:
     """Record in the review's options which job made it, and what triggered it."""
-    with Session(engine) as session, session.begin():
-        row = session.get(ReviewRow, review_id)
-        if row is None:
-            return
-        options = dict(row.options or {})
-        options.update(job=job_id, trigger=change.action or None, delivery=change.delivery, host=change.host)
-        row.options = options
+    from mochi.store.reviews import add_options
+
+    add_options(
+        engine,
+        review_id,
+        dict(job=job_id, trigger=change.action or None, delivery=change.delivery, host=change.host),
+    )
 
 
 def job_review(engine: Engine, change: Change, job_id: int) -> int | None:

@@ -158,6 +158,10 @@ def _create_pull(request: Request, body: ReviewIn) -> int:
     recorder.created(target, settings, repository=spec.full_name, user_id=_user_id(request))
     if recorder.review_id is None:
         raise ApiError(503, "the review could not be recorded: the database is not available")
+    # what a retry needs to ask again: the options as given, and whether to post
+    reviews.add_options(
+        composer.engine, recorder.review_id, {**_options(body.options), "post_to_github": spec.post}
+    )
     job = Job(recorder.review_id, settings, target, None, Path("."), recorder, templates, pull=spec)
     _submit(runner, job)
     return recorder.review_id
@@ -170,6 +174,9 @@ def retry(request: Request, review_id: int, body: RetryIn) -> None:
     if data["status"] != "FAILED":
         raise ApiError(409, f"review {review_id} is {data['status']}: only a FAILED review can be retried")
     target = data.get("target") or {}
+    if data.get("review_type") == "PR":
+        _retry_pull(request, data, body)
+        return
     repo_path = data.get("repo_path") or target.get("repo")
     base = target.get("base_sha") or target.get("base")
     head = target.get("head_sha") or target.get("head")
@@ -195,6 +202,33 @@ def retry(request: Request, review_id: int, body: RetryIn) -> None:
         raise ApiError(409, f"review {review_id} is not FAILED any more (retried already?)")
     recorder = runner.recorder(resume_id=review_id)
     _submit(runner, Job(review_id, settings, target_, git, Path(git.toplevel()), recorder, templates))
+
+
+def _retry_pull(request: Request, data: dict[str, Any], body: RetryIn) -> None:
+    """A FAILED pull request review runs again in its own row, asked as it was first (its options,
+    posting or not), with the server's GitHub token as it is now."""
+    composer, runner = _composer(request), _runner(request)
+    review_id = int(data["id"])
+    owner, repo, number = data.get("github_owner"), data.get("github_repo"), data.get("pr_number")
+    if not (owner and repo and number):
+        raise ApiError(
+            400,
+            f"review {review_id} is not a GitHub pull request review: retry it with `mochi reviews retry`",
+        )
+    _check_open(runner)
+    options = dict(data.get("options") or {})
+    if body.ai_model:
+        options["ai_model"] = body.ai_model
+    spec = pull_spec(
+        composer.environ, str(owner), str(repo), int(number), post=bool(options.get("post_to_github"))
+    )
+    settings, templates = compose_settings(composer, options, root=None)
+    if not reviews.requeue_review(composer.engine, review_id):
+        raise ApiError(409, f"review {review_id} is not FAILED any more (retried already?)")
+    recorder = runner.recorder(resume_id=review_id)
+    _submit(
+        runner, Job(review_id, settings, pull_target(spec), None, Path("."), recorder, templates, pull=spec)
+    )
 
 
 def _submit(runner: Runner, job: Job) -> None:

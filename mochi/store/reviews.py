@@ -307,6 +307,13 @@ def review_comments(engine: Engine, review_id: int) -> list[dict[str, Any]]:
         return _comments(connection, review_id)
 
 
+def add_options(engine: Engine, review_id: int, values: Mapping[str, Any]) -> None:
+    """Merge `values` into the review's options (what it was asked with)."""
+    with Session(engine) as session, session.begin():
+        row = _get(session, review_id)
+        row.options = {**(row.options or {}), **values}
+
+
 def delete_review(engine: Engine, review_id: int) -> None:
     """Delete the review; its comments and history go with it (ON DELETE CASCADE)."""
     with Session(engine) as session, session.begin():

@@ -191,3 +191,19 @@ def test_without_a_github_token_a_pull_request_review_is_refused(tmp_path: Path)
             assert data(client.get("/api/reviews"))["count"] == 0
     finally:
         stop(proc)
+
+
+def test_a_failed_pull_request_review_is_retried_in_its_own_row_as_it_was_asked(world: World) -> None:
+    with world.served.client("reviewer") as client:
+        created = data(post(client, pr_body(11, post_to_github=True)), 202)
+        failed = wait(client, created["id"], "COMPLETED", "FAILED")
+        assert failed["status"] == "FAILED" and "was not found" in failed["error"]
+        world.add_pull(11)  # the pull request is there now
+        retried = client.post(f"/api/reviews/{created['id']}/retry", json={})
+        assert retried.status_code == 202, retried.text
+        review = wait(client, created["id"], "COMPLETED", "FAILED")
+        again = client.post(f"/api/reviews/{created['id']}/retry", json={})
+    assert review["status"] == "COMPLETED", review
+    assert review["attempts"] == 2 and review["options"]["post_to_github"] is True
+    assert [r["_pr"] for r in world.gh.reviews if r["_pr"] == 11] == [11]  # posted, as first asked
+    assert again.status_code == 409
