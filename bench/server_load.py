@@ -129,6 +129,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--think", type=float, default=0.1, help="pause after each request, in seconds")
     parser.add_argument("--database", help="a database URL (default: SQLite in a temporary directory)")
+    parser.add_argument(
+        "--processes", type=int, default=1, help="`mochi serve --processes` for the load part"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -144,7 +147,9 @@ def main() -> None:
         listed = json.loads(_mochi(env, "reviews", "list", "--all", "--json").stdout)["reviews"]
         ids = [int(r["id"]) for r in listed]
 
-        proc, url = _serve(env, "--rate-limit", "none", "--ip-rate-limit", "none")
+        proc, url = _serve(
+            env, "--rate-limit", "none", "--ip-rate-limit", "none", "--processes", str(args.processes)
+        )
         try:
             result = asyncio.run(_load(url, key, ids, args.clients, args.seconds, args.think))
         finally:
@@ -152,6 +157,7 @@ def main() -> None:
         errors = sum(n for s, n in result["statuses"].items() if s >= 500 or s == 0)
         ok = errors == 0 and result["p99"] < 100
         print(f"load: {args.clients} clients for {args.seconds:g} s (think {args.think:g} s), "
+              f"{args.processes} server process(es), "
               f"{result['requests']} requests, {result['per_s']:.0f}/s, statuses {result['statuses']}, "
               f"p50 {float(result['p50']):.1f} ms, p95 {float(result['p95']):.1f} ms, "
               f"p99 {float(result['p99']):.1f} ms, max {float(result['max']):.1f} ms "

@@ -95,6 +95,14 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     help="Review draft pull/merge requests on webhook deliveries (else only when marked ready).",
 )
 @click.option(
+    "--processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes sharing the port (the API is stateless; give several cores to the requests). "
+    "Rate limits are then per process unless --rate-limit-storage is shared (redis://).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=False,
     show_default=True,
@@ -114,6 +122,7 @@ def serve(
     key_cache_s: float,
     request_threads: int,
     review_drafts: bool,
+    processes: int,
 ) -> None:
     """Serve the review record as a REST API (OpenAPI at /openapi.json, docs at /docs).
 
@@ -134,7 +143,6 @@ def serve(
         require("orjson", "server", "`mochi serve`")
         from mochi.commands.runtime import progress
         from mochi.store.apikeys import has_active_keys
-        from mochi.store.session import cipher_for
 
         settings = load_settings()
         engine = open_engine(settings)
@@ -145,32 +153,24 @@ def serve(
             )
         import uvicorn
 
-        from mochi.server.app import create_app
-        from mochi.server.auth import KeyCache
-        from mochi.server.ratelimit import RateLimits
+        from mochi.server.factory import ENV, ServeOptions, build
 
-        try:
-            limits = RateLimits(
-                per_key=None if rate_limit.lower() == "none" else rate_limit,
-                per_ip=None if ip_rate_limit.lower() == "none" else ip_rate_limit,
-                storage=rate_limit_storage,
-            )
-        except (ValueError, ImportError) as exc:
-            raise UsageError(f"bad rate limit settings ({exc}): e.g. --rate-limit 100/minute") from None
-
-        app = create_app(
-            engine,
-            cipher=cipher_for(settings),
-            max_body_bytes=max_body,
-            environ=dict(os.environ),
-            repo_roots=repo_roots,
+        options = ServeOptions(
+            max_body=max_body,
+            repo_roots=[str(r) for r in repo_roots],
             workers=workers,
-            shutdown_grace_s=shutdown_grace,
-            rate_limits=limits,
-            key_cache=KeyCache(ttl_s=key_cache_s),
+            shutdown_grace=shutdown_grace,
+            rate_limit=rate_limit,
+            ip_rate_limit=ip_rate_limit,
+            rate_limit_storage=rate_limit_storage,
+            key_cache_s=key_cache_s,
             request_threads=request_threads,
-            hooks=_webhooks(settings, engine, workers=workers, review_drafts=review_drafts),
+            review_drafts=review_drafts,
         )
+        if processes > 1:
+            options.check_processes(settings, processes)  # and the processes build their own app
+        else:
+            app = build(options, os.environ, say=progress)
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")
         if repo_roots:
             progress("reviews may read the checkouts under " + ", ".join(str(r) for r in repo_roots))
@@ -178,51 +178,17 @@ def serve(
 
         if not github_token(os.environ):
             progress("no GITHUB_TOKEN: pull request reviews (owner, repo, pr_number) answer 503")
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=access_log, server_header=False)
-
-
-def _webhooks(settings: Any, engine: Any, *, workers: int, review_drafts: bool) -> Any:
-    """The webhook settings from MOCHI_GITHUB_WEBHOOK_SECRET / MOCHI_GITLAB_WEBHOOK_TOKEN (None when
-    neither is set) and where their reviews run: the queue (a PostgreSQL record) or this process."""
-    from mochi.commands.runtime import progress
-    from mochi.server.routes.webhooks import Webhooks
-
-    github_secret = os.environ.get("MOCHI_GITHUB_WEBHOOK_SECRET", "")
-    gitlab_token = os.environ.get("MOCHI_GITLAB_WEBHOOK_TOKEN", "")
-    if not (github_secret or gitlab_token):
-        return None
-    from mochi.store.session import cipher_for, database_url
-
-    url = database_url(settings) or ""
-    dispatcher: Any
-    if url.startswith("postgresql"):
-        from mochi.queue.app import ensure_schema, queue_app
-        from mochi.server.dispatch import QueueDispatcher
-
-        ensure_schema(url)
-        dispatcher = QueueDispatcher(queue_app(url, sync=True))
-        progress(
-            "webhook reviews go to the queue in the record: run `mochi worker` (one or more) to review them"
+        common: dict[str, Any] = dict(
+            host=host, port=port, log_level="info", access_log=access_log, server_header=False
         )
-    else:
-        from mochi.queue.local import LocalQueue
-        from mochi.queue.worker import worker_deps
-        from mochi.server.dispatch import LocalDispatcher
-
-        deps = worker_deps(engine, cipher_for(settings), os.environ)
-        dispatcher = LocalDispatcher(LocalQueue(deps, workers=workers))
+        if processes == 1:
+            uvicorn.run(app, **common)
+            return
         progress(
-            "the record is SQLite: webhook reviews run in this process, not on a queue "
-            "(nothing survives a restart; MOCHI_DATABASE_URL=postgresql://... and `mochi worker` scale out)"
+            f"{processes} server processes (rate limits: per process unless --rate-limit-storage is shared)"
         )
-    hosts = [name for name, on in (("GitHub", github_secret), ("GitLab", gitlab_token)) if on]
-    progress(f"webhooks: {' and '.join(hosts)} at /api/webhooks/{{github,gitlab}}")
-    return Webhooks(
-        dispatcher=dispatcher,
-        github_secret=github_secret,
-        gitlab_token=gitlab_token,
-        review_drafts=review_drafts,
-    )
+        os.environ[ENV] = options.to_json()
+        uvicorn.run("mochi.server.factory:from_environment", factory=True, workers=processes, **common)
 
 
 @click.group()

@@ -37,7 +37,21 @@ class RateLimits:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage))
         self.in_memory = storage.startswith("memory://")
 
-    def check(self, request: Request) -> None:
+    @classmethod
+    def check(cls, rate_limit: str, ip_rate_limit: str, storage: str) -> RateLimits:
+        """The limits of `mochi serve`'s flags ('none': no limit of that kind); UsageError when wrong."""
+        from mochi.errors import UsageError
+
+        try:
+            return cls(
+                per_key=None if rate_limit.lower() == "none" else rate_limit,
+                per_ip=None if ip_rate_limit.lower() == "none" else ip_rate_limit,
+                storage=storage,
+            )
+        except (ValueError, ImportError) as exc:
+            raise UsageError(f"bad rate limit settings ({exc}): e.g. --rate-limit 100/minute") from None
+
+    def count(self, request: Request) -> None:
         """Count `request`; ApiError 429 with Retry-After when a limit is exceeded."""
         route = request.scope.get("route")
         path = getattr(route, "path", request.url.path)
@@ -78,6 +92,6 @@ async def dependency(request: Request) -> None:
     if limits is None:
         return
     if limits.in_memory:
-        limits.check(request)
+        limits.count(request)
     else:
-        await run_in_threadpool(limits.check, request)
+        await run_in_threadpool(limits.count, request)

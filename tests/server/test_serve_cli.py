@@ -68,3 +68,22 @@ def test_serve_refuses_to_listen_beyond_loopback_without_a_key(env: dict[str, st
     assert proc.returncode == 2
     assert "refusing to listen on 0.0.0.0 without an API key" in proc.stderr
     assert "mochi apikeys create" in proc.stderr
+
+
+def test_several_server_processes_answer_and_refuse_webhooks_without_a_queue(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    key = mochi("apikeys", "create", "ops", "--role", "reader", env=env).stdout.strip()
+    proc, url = start(env, "--processes", "2", log=tmp_path / "server.log")
+    try:
+        answers = {
+            httpx.get(f"{url}/api/reviews", headers={"Authorization": f"Bearer {key}"}).status_code
+            for _ in range(20)
+        }
+        assert answers == {200}
+    finally:
+        stop(proc)
+    assert "2 server processes" in (tmp_path / "server.log").read_text()
+    if env["MOCHI_DATABASE_URL"].startswith("sqlite"):
+        refused = mochi("serve", "--processes", "2", env={**env, "MOCHI_GITHUB_WEBHOOK_SECRET": "s3cret"})
+        assert refused.returncode == 2 and "needs the record on PostgreSQL" in refused.stderr
