@@ -117,6 +117,41 @@ def _settings(deps: WorkerDeps) -> tuple[Settings, dict[str, str]]:
     return compose_settings(deps.composer, {}, root=None)
 
 
+def _publish(
+    deps: WorkerDeps,
+    change_adapter: Any,
+    settings: Settings,
+    templates: Mapping[str, str],
+    root: Path,
+    recorder: JobRecorder,
+    change: Change,
+) -> None:
+    """The hosted flow on one change (mochi.platforms.hosted.run_hosted), recorded by `recorder`;
+    MochiError when something could not be posted (the findings are recorded all the same)."""
+    from mochi.commands.compose import build_provider
+    from mochi.platforms.hosted import HostedDeps, PlainLog, run_hosted
+
+    hosted = HostedDeps(
+        settings=settings,
+        git=None,
+        root=root,
+        build_provider=build_provider,
+        progress=deps.progress,
+        stdout=io.StringIO(),
+        log=PlainLog(deps.progress),
+        templates=dict(templates),
+        recorder=recorder,
+        repository=change.project,
+    )
+    try:
+        result = run_hosted(change_adapter, hosted)
+    except BaseException as exc:
+        recorder.failed(exc)
+        raise
+    if result.report.failures:
+        raise MochiError("could not post everything: " + "; ".join(result.report.failures))
+
+
 def _recorder(deps: WorkerDeps, change: Change, job_id: int) -> JobRecorder:
     from mochi.queue.records import job_review
 
@@ -126,10 +161,8 @@ def _recorder(deps: WorkerDeps, change: Change, job_id: int) -> JobRecorder:
 
 def _github(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
     from mochi.commands.ci import github_token
-    from mochi.commands.compose import build_provider
     from mochi.platforms.github.adapter import GitHubContext, GitHubPullRequest, fetch_pull
     from mochi.platforms.github.client import GitHubClient
-    from mochi.platforms.hosted import HostedDeps, PlainLog, run_hosted
     from mochi.queue.records import reviewed_head
 
     app_install = change.installation_id is not None and deps.app_tokens is not None
@@ -169,25 +202,7 @@ def _github(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
             dry_run=False,
             check_run=app_install,  # only an App's installation token may create check runs
         )
-        hosted = HostedDeps(
-            settings=settings,
-            git=None,
-            root=root,
-            build_provider=build_provider,
-            progress=deps.progress,
-            stdout=io.StringIO(),
-            log=PlainLog(deps.progress),
-            templates=templates,
-            recorder=recorder,
-            repository=change.project,
-        )
-        try:
-            result = run_hosted(GitHubPullRequest(ctx, pull), hosted)
-        except BaseException as exc:
-            recorder.failed(exc)
-            raise
-        if result.report.failures:
-            raise MochiError("could not post everything: " + "; ".join(result.report.failures))
+        _publish(deps, GitHubPullRequest(ctx, pull), settings, templates, root, recorder, change)
         return Outcome(recorder.review_id, pull.head_sha)
     finally:
         client.http.close()
@@ -214,11 +229,9 @@ def _gitlab_developer(client: Any, project: str, username: str) -> bool:
 
 
 def _gitlab(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
-    from mochi.commands.compose import build_provider
     from mochi.events.gitlab import gitlab_token
     from mochi.platforms.gitlab.adapter import GitLabContext, GitLabMergeRequestChange
     from mochi.platforms.gitlab.client import GitLabClient
-    from mochi.platforms.hosted import HostedDeps, PlainLog, run_hosted
     from mochi.queue.records import reviewed_head
 
     token, _job_only = gitlab_token(deps.environ)
@@ -276,25 +289,7 @@ def _gitlab(deps: WorkerDeps, change: Change, *, job_id: int) -> Outcome:
             url=str(mr.get("web_url") or ""),
             description=str(mr.get("description") or ""),
         )
-        hosted = HostedDeps(
-            settings=settings,
-            git=None,
-            root=root,
-            build_provider=build_provider,
-            progress=deps.progress,
-            stdout=io.StringIO(),
-            log=PlainLog(deps.progress),
-            templates=templates,
-            recorder=recorder,
-            repository=change.project,
-        )
-        try:
-            result = run_hosted(adapter, hosted)
-        except BaseException as exc:
-            recorder.failed(exc)
-            raise
-        if result.report.failures:
-            raise MochiError("could not post everything: " + "; ".join(result.report.failures))
+        _publish(deps, adapter, settings, templates, root, recorder, change)
         return Outcome(recorder.review_id, head)
     finally:
         client.http.close()

@@ -135,6 +135,26 @@ def diff_lines(files: list[dict[str, Any]]) -> dict[tuple[str, str], list[set[in
     return result
 
 
+def app_key_pair() -> tuple[str, str]:
+    """(private PEM, public PEM) of a new RSA key, as GitHub hands out a GitHub App's
+    ("BEGIN RSA PRIVATE KEY"); give the public half to `set_app`."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
 _VALIDATORS: dict[int, Any] = {}
 
 

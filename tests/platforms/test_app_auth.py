@@ -13,33 +13,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mochi.errors import ConfigError, HostAPIError
 from mochi.platforms.github.app_auth import InstallationTokens
-from tests.fakes.github_server import FakeGitHub
+from tests.fakes.github_server import FakeGitHub, app_key_pair
 
 APP_ID = "424242"
 TTL = 3600.0  # GitHub's installation tokens live an hour
 
 
-def _pem_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(  # "BEGIN RSA PRIVATE KEY", as GitHub hands it out
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-PRIVATE_KEY, PUBLIC_KEY = _pem_pair()
+PRIVATE_KEY, PUBLIC_KEY = app_key_pair()
 
 
 @dataclass
@@ -136,7 +119,7 @@ def test_a_wrong_private_key_is_refused_and_no_secret_is_shown(
     github: FakeGitHub, clock: Clock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    other_key, _ = _pem_pair()
+    other_key, _ = app_key_pair()
     tokens = _tokens(github, clock, private_key=other_key)
     with pytest.raises(HostAPIError) as caught:
         tokens.token(1)

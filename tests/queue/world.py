@@ -19,7 +19,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.github_server import FakeGitHub
+from tests.fakes.github_server import FakeGitHub, app_key_pair  # noqa: F401 (re-exported)
 from tests.fixtures_path import FIXTURES
 from tests.gitrepo import GitRepo
 from tests.server.conftest import server_env
@@ -29,23 +29,6 @@ WEBHOOK_SECRET = "whsec-test-never-logged-3f9c2a"
 APP_ID = "424242"
 INSTALLATION = 77
 EVENTS = FIXTURES / "github" / "events"
-
-
-def app_key_pair() -> tuple[str, str]:
-    """(private PEM, public PEM) of a new RSA key, as a GitHub App's."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def java(n: int, push: int) -> str:
