@@ -15,6 +15,7 @@ from collections import deque
 
 from mochi.queue.enqueue import Enqueued
 from mochi.queue.policy import MAX_ATTEMPTS, transient
+from mochi.queue.records import record_failure
 from mochi.queue.review import Change, WorkerDeps, run_change
 
 logger = logging.getLogger(__name__)
@@ -82,6 +83,9 @@ class LocalQueue:
             except Exception as exc:
                 if not transient(exc) or attempt == MAX_ATTEMPTS or self._closed:
                     logger.warning("local job %s (%s) failed: %s", job_id, change.lock, exc)
+                    record_failure(
+                        self.deps.engine, change, -job_id, str(exc) or type(exc).__name__, attempts=attempt
+                    )
                     return
                 logger.warning("local job %s failed, will retry: %s", job_id, exc)
                 time.sleep(self.backoff_s**attempt)

@@ -58,3 +58,37 @@ def reviewed_head(engine: Engine, project: str, number: int, head_sha: str) -> i
             .limit(1)
         )
     return int(found) if found is not None else None
+
+
+def record_failure(engine: Engine, change: Change, job_id: int, reason: str, *, attempts: int) -> None:
+    """The job's review ends FAILED with `reason` in its history. A job that failed before its review
+    was recorded (the host down while the change was read) gets a FAILED review of its own, so that
+    every failure is in the record. Never raises: a record that is down is one warning."""
+    import logging
+
+    from mochi.models import ReviewTarget, TargetKind
+    from mochi.store import reviews
+
+    try:
+        review_id = job_review(engine, change, job_id)
+        if review_id is None:
+            target = ReviewTarget(
+                kind=TargetKind.PULL_REQUEST, number=change.number, head_sha=change.head_sha
+            )
+            review_id = reviews.create_review(
+                engine,
+                target,
+                repository=change.project,
+                options={},
+                requested_provider=None,
+                requested_model=None,
+            )
+            tag_job(engine, review_id, job_id, change)
+        else:
+            with Session(engine) as session:
+                row = session.get(ReviewRow, review_id)
+                if row is not None and row.status == "FAILED" and row.error == reason:
+                    return  # the attempt recorded it already
+        reviews.fail_review(engine, review_id, reason, details={"job": job_id, "attempts": attempts})
+    except Exception as exc:
+        logging.getLogger(__name__).warning("could not record the failure of job %s: %s", job_id, exc)

@@ -16,6 +16,7 @@ import procrastinate
 from procrastinate import JobContext, RetryStrategy
 
 from mochi.queue.policy import MAX_ATTEMPTS, transient
+from mochi.queue.records import record_failure
 from mochi.queue.review import Change, WorkerDeps, run_change
 
 logger = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ def review_change(context: JobContext, /, **args: Any) -> dict[str, Any]:
             logger.warning("job %s failed, will retry: %s", job.id, reason)
             raise Transient(reason) from exc
         logger.warning("job %s failed: %s", job.id, reason)
+        record_failure(deps.engine, change, job.id, reason, attempts=attempt)
         raise Permanent(reason) from exc
     if outcome.skipped:
         logger.info("job %s: nothing to do: %s", job.id, outcome.skipped)

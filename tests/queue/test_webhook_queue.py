@@ -4,6 +4,7 @@ processes, the loopback fake GitHub (as the App), a real PostgreSQL record."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -305,3 +306,54 @@ def test_sigterm_lets_the_running_review_finish_then_the_worker_exits(world: Wor
     assert [r["_pr"] for r in world.gh.reviews] == [6]
     assert world.sql("SELECT status FROM reviews") == [("COMPLETED",)]
     assert "worker stopped" in (world.path / "worker-term.log").read_text()
+
+
+def test_a_host_that_keeps_failing_is_retried_with_backoff_then_failed_in_the_record_and_jobs_retry_runs_it(
+    world: World,
+) -> None:
+    from tests.fakes.http_fake import Reply
+
+    head = world.opened(7)
+    for _ in range(4):  # each attempt reads the pull request once (no waiting inside an attempt)
+        world.gh.enqueue("pulls/get", Reply(502, {"message": "Server Error"}))
+    env = {**world.env, "MOCHI_GITHUB_MAX_WAIT_S": "0"}
+    answer = deliver(world.url, "pull_request", pull_request_payload("opened", 7, head, world.repo.base))
+    job_id = answer.json()["data"]["job_id"]
+    worker = start_worker(env, world.path / "worker-retry.log", "--concurrency", "1")
+    try:
+        started = time.monotonic()
+        wait_for(lambda: world.jobs()[0]["status"] == "failed", 90, "the job to fail")
+        assert time.monotonic() - started >= 2 + 4 + 8 - 1  # backoff between the 4 attempts
+        (row,) = world.sql("SELECT id, status, error, head_commit FROM reviews")
+        assert row[1] == "FAILED" and "502" in row[2] and row[3] == head
+        history = world.sql(
+            f"SELECT action, details FROM review_history WHERE review_id = {row[0]} ORDER BY id"
+        )
+        assert (
+            history[-1][0] == "FAILED" and history[-1][1]["attempts"] == 4 and history[-1][1]["job"] == job_id
+        )
+        assert world.gh.reviews == []
+
+        retried = mochi("jobs", "retry", str(job_id), env=world.env)  # GitHub answers again
+        assert retried.returncode == 0, retried.stderr
+        wait_for(lambda: world.jobs()[0]["status"] == "succeeded", 60, "the retried job")
+    finally:
+        stop(worker)
+    assert [r["_pr"] for r in world.gh.reviews] == [7]
+    assert world.sql("SELECT status FROM reviews ORDER BY id")[-1] == ("COMPLETED",)
+    again = mochi("jobs", "retry", str(job_id), env=world.env)
+    assert again.returncode == 2 and "only a failed job can be retried" in again.stderr
+
+
+def test_jobs_cancel_takes_a_waiting_job_off_the_queue(world: World) -> None:
+    head = world.opened(8)
+    job_id = deliver(
+        world.url, "pull_request", pull_request_payload("opened", 8, head, world.repo.base)
+    ).json()["data"]["job_id"]
+    cancelled = mochi("jobs", "cancel", str(job_id), env=world.env)
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert world.jobs()[0]["status"] == "cancelled"
+    assert mochi("jobs", "cancel", str(job_id), env=world.env).returncode == 2
+    assert mochi("jobs", "cancel", "999999", env=world.env).returncode == 2
+    listed = mochi("jobs", "list", "--status", "cancelled", env=world.env)
+    assert listed.returncode == 0 and "github:octo/app#8" in listed.stdout
