@@ -404,7 +404,9 @@ def test_a_delivery_naming_another_gitlab_fails_its_job_without_sending_the_toke
         assert job["attempts"] == 1  # refused at once, never retried
         assert elsewhere.requests == []  # nothing asked of the other host: the token never went there
     assert world.gl.requests == [] and world.gl.notes(4) == []  # nor posted on the configured one
-    assert world.sql("SELECT count(*) FROM reviews") == [(0,)]
+    # the failure is in the record: a FAILED review of the change, nothing reviewed
+    (row,) = world.sql("SELECT status, error, findings_count FROM reviews")
+    assert row[0] == "FAILED" and "not from GITLAB_API_URL" in row[1] and not row[2]
     log = (world.path / "worker.log").read_text()
     assert "not from GITLAB_API_URL" in log and elsewhere.url in log
 
