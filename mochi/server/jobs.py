@@ -49,6 +49,9 @@ class ServerRecorder(Recorder):
         super().__init__(engine, resume_id=resume_id, where="the server's database")
         self._stopped = stopped
         self.ended = False
+        self.hold = False  # see finished()
+        self._held: tuple[Any, str | None, bool] | None = None
+        self._posted: list[tuple[str, str | int, str | None]] = []
 
     def created(
         self, target: ReviewTarget, settings: Settings, *, repository: str, user_id: int | None = None
@@ -72,8 +75,37 @@ class ServerRecorder(Recorder):
 
     def finished(self, review: Any, *, error: str | None = None, failed: bool = False) -> None:
         self.ended = True
+        if self.hold:
+            # a pull request's review is posted after its results are known: COMPLETED is written
+            # once the posting went well (release), never COMPLETED then FAILED (a client polling
+            # for either would stop at the first)
+            self._held = (review, error, failed)
+            return
         if not self._stopped.is_set():
             super().finished(review, error=error, failed=failed)
+
+    @property
+    def holding(self) -> bool:
+        return self._held is not None
+
+    def posted(self, fingerprint: str, *, comment_id: str | int, url: str | None = None) -> None:
+        if self.hold:
+            self._posted.append((fingerprint, comment_id, url))  # the comments are written at release
+            return
+        super().posted(fingerprint, comment_id=comment_id, url=url)
+
+    def release(self, *, failure: str | None = None) -> None:
+        """Write the held results: as they are, or FAILED with `failure` (the findings kept)."""
+        held, self._held, self.hold = self._held, None, False
+        if held is None:
+            return
+        review, error, failed = held
+        if failure is not None:
+            error, failed = failure, True
+        self.finished(review, error=error, failed=failed)
+        for fingerprint, comment_id, url in self._posted:
+            self.posted(fingerprint, comment_id=comment_id, url=url)
+        self._posted.clear()
 
     def failed(self, exc: BaseException) -> None:
         self.ended = True

@@ -123,6 +123,7 @@ def run_pull(job: Job) -> None:
         logger.info("review %s: %s", job.review_id, line)
 
     recorder.started()  # IN_PROGRESS while GitHub is read; run_hosted's start is then a no-op
+    recorder.hold = spec.post  # COMPLETED only once what was asked is posted (ServerRecorder.finished)
     # an empty directory: no checkout, so no .mochi/prompts of the server's working directory
     root = Path(tempfile.mkdtemp(prefix="mochi-pr-"))
     output = io.StringIO()  # a dry run's "would post" text: the record has the findings
@@ -158,10 +159,18 @@ def run_pull(job: Job) -> None:
         finally:
             client.http.close()
         if result.report.failures:
-            # the review itself is recorded (COMPLETED, with its findings); what was asked is not done
-            raise PublishError("could not post everything: " + "; ".join(result.report.failures))
+            # the review is recorded FAILED with its findings: what was asked is not done
+            message = "could not post everything: " + "; ".join(result.report.failures)
+            logger.warning("review %s failed: %s", job.review_id, message)
+            recorder.release(failure=message)
+            return
+        recorder.release()
     except Exception as exc:
         logger.warning("review %s failed: %s", job.review_id, exc)
+        if recorder.holding:  # the results are known, the posting failed: FAILED with them
+            recorder.release(failure=str(exc) or type(exc).__name__)
+            return
+        recorder.hold = False
         _fail(job, exc)
     finally:
         shutil.rmtree(root, ignore_errors=True)
