@@ -168,7 +168,7 @@ def serve(
             review_drafts=review_drafts,
         )
         if processes > 1:
-            options.check_processes(settings, processes)  # and the processes build their own app
+            options.check_processes(settings, os.environ, processes)  # and the processes build their own app
         else:
             app = build(options, os.environ, say=progress)
         progress(f"serving the review record on http://{host}:{port} (API docs: /docs)")

@@ -46,23 +46,19 @@ class ServeOptions:
     def from_json(cls, text: str) -> ServeOptions:
         return cls(**json.loads(text))
 
-    def check_processes(self, settings: Settings, processes: int) -> None:
+    def check_processes(self, settings: Settings, environ: Mapping[str, str], processes: int) -> None:
         """UsageError when `processes` server processes cannot keep the promises one does."""
         from mochi.server.ratelimit import RateLimits
         from mochi.store.session import database_url
 
         url = database_url(settings) or ""
-        webhooks = _secret("MOCHI_GITHUB_WEBHOOK_SECRET") or _secret("MOCHI_GITLAB_WEBHOOK_TOKEN")
+        webhooks = environ.get("MOCHI_GITHUB_WEBHOOK_SECRET") or environ.get("MOCHI_GITLAB_WEBHOOK_TOKEN")
         RateLimits.check(self.rate_limit, self.ip_rate_limit, self.rate_limit_storage)
         if webhooks and not url.startswith("postgresql"):
             raise UsageError(
                 f"--processes {processes} with webhooks needs the record on PostgreSQL (the queue): with "
                 "SQLite each process would run its own reviews of the same change; use --processes 1"
             )
-
-
-def _secret(name: str) -> str:
-    return os.environ.get(name, "")
 
 
 def build(options: ServeOptions, environ: Mapping[str, str], *, say: Callable[[str], None]) -> FastAPI:
