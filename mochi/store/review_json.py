@@ -66,7 +66,20 @@ def review_dict(row: ReviewRow | Row[Any]) -> dict[str, Any]:
     return _with_aliases(data, "review")
 
 
+_COMMENT_KEYS = (
+    "id", "review_id", "file_path", "line_number", "end_line", "side", "comment_type", "severity",
+    "category", "message", "suggested_code", "metadata", "source", "rule_id", "anchored", "fingerprint",
+    "posted_comment_id", "posted_url", "posted_at", "created_at",
+)  # fmt: skip
+
+
 def comment_dict(row: CommentRow | Row[Any]) -> dict[str, Any]:
+    if isinstance(row, Row):  # a Core row of reviews._columns: its labels are the attribute names
+        values = row._mapping
+        data = {key: values["metadata_" if key == "metadata" else key] for key in _COMMENT_KEYS}
+        data["posted_at"] = _iso(data["posted_at"])
+        data["created_at"] = _iso(data["created_at"])
+        return _with_aliases(data, "comment")
     data = {
         "id": row.id,
         "review_id": row.review_id,

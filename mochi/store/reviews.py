@@ -12,12 +12,12 @@ written against them keep working.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, inspect, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, delete, inspect, select, update
 from sqlalchemy.orm import Session
 
 from mochi.models import Finding, Review, ReviewTarget, TargetKind
@@ -270,39 +270,57 @@ def list_reviews(
 ) -> list[dict[str, Any]]:
     """Newest first. `repository` matches any part of the name (`acme/api`, a path fragment);
     `repositories` exactly one of these names (a checkout's path and its `owner/name`)."""
-    newest_first = (ReviewRow.created_at.desc(), ReviewRow.id.desc())
-    query = select(*_columns(ReviewRow)).order_by(*newest_first).limit(limit)
+    shape = (repositories is not None, pr_number is not None, bool(status), since is not None)
     if repository:
-        query = query.where(ReviewRow.repository.contains(repository, autoescape=True))
+        # `contains` escapes the fragment at build time: this one is built for each call
+        query = _list_query(*shape).where(ReviewRow.repository.contains(repository, autoescape=True))
+    else:
+        query = _statement(("list", *shape), lambda: _list_query(*shape))
+    values: dict[str, Any] = {"limit": limit}
     if repositories is not None:
-        query = query.where(ReviewRow.repository.in_(list(repositories)))
+        values["repositories"] = list(repositories)
     if pr_number is not None:
-        query = query.where(ReviewRow.pr_number == pr_number)
+        values["pr_number"] = pr_number
     if status:
-        query = query.where(ReviewRow.status == status.upper())
+        values["status"] = status.upper()
     if since is not None:
-        query = query.where(ReviewRow.created_at >= since)
+        values["since"] = since
     with engine.connect() as connection:
-        return [review_dict(row) for row in connection.execute(query)]
+        return [review_dict(row) for row in connection.execute(query, values)]
+
+
+def _list_query(repositories: bool, pr_number: bool, status: bool, since: bool) -> Select[Any]:
+    newest_first = (ReviewRow.created_at.desc(), ReviewRow.id.desc())
+    query = select(*_columns(ReviewRow)).order_by(*newest_first).limit(bindparam("limit"))
+    if repositories:
+        query = query.where(ReviewRow.repository.in_(bindparam("repositories", expanding=True)))
+    if pr_number:
+        query = query.where(ReviewRow.pr_number == bindparam("pr_number"))
+    if status:
+        query = query.where(ReviewRow.status == bindparam("status"))
+    if since:
+        query = query.where(ReviewRow.created_at >= bindparam("since"))
+    return query
 
 
 def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
     """The review with its comments and history; NotFoundError when there is none."""
+    values = {"review_id": review_id}
     with engine.connect() as connection:
-        row = connection.execute(select(*_columns(ReviewRow)).where(ReviewRow.id == review_id)).first()
+        row = connection.execute(_statement(("review",), _review_query), values).first()
         if row is None:
             raise _missing(review_id)
         data = review_dict(row)
         data["comments"] = _comments(connection, review_id)
-        history = select(*_columns(HistoryRow)).where(HistoryRow.review_id == review_id)
-        history = history.order_by(HistoryRow.id)
-        data["history"] = [history_dict(h) for h in connection.execute(history)]
+        history = _statement(("history",), _history_query)
+        data["history"] = [history_dict(h) for h in connection.execute(history, values)]
         return data
 
 
 def review_comments(engine: Engine, review_id: int) -> list[dict[str, Any]]:
     with engine.connect() as connection:
-        if connection.execute(select(ReviewRow.id).where(ReviewRow.id == review_id)).first() is None:
+        exists = _statement(("exists",), _exists_query)
+        if connection.execute(exists, {"review_id": review_id}).first() is None:
             raise _missing(review_id)
         return _comments(connection, review_id)
 
@@ -346,8 +364,38 @@ _COLUMNS: dict[type[Any], list[Any]] = {}
 
 
 def _comments(connection: Connection, review_id: int) -> list[dict[str, Any]]:
-    query = select(*_columns(CommentRow)).where(CommentRow.review_id == review_id).order_by(CommentRow.id)
-    return [comment_dict(c) for c in connection.execute(query)]
+    query = _statement(("comments",), _comments_query)
+    return [comment_dict(c) for c in connection.execute(query, {"review_id": review_id})]
+
+
+def _review_query() -> Select[Any]:
+    return select(*_columns(ReviewRow)).where(ReviewRow.id == bindparam("review_id"))
+
+
+def _exists_query() -> Select[Any]:
+    return select(ReviewRow.id).where(ReviewRow.id == bindparam("review_id"))
+
+
+def _comments_query() -> Select[Any]:
+    query = select(*_columns(CommentRow)).where(CommentRow.review_id == bindparam("review_id"))
+    return query.order_by(CommentRow.id)
+
+
+def _history_query() -> Select[Any]:
+    query = select(*_columns(HistoryRow)).where(HistoryRow.review_id == bindparam("review_id"))
+    return query.order_by(HistoryRow.id)
+
+
+def _statement(key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+    """The read statement `key`, built once per process with bound parameters: building a select of
+    every column and its cache key costs more than running it (half of a review's read, measured)."""
+    found = _STATEMENTS.get(key)
+    if found is None:
+        found = _STATEMENTS[key] = build()
+    return found
+
+
+_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 def _get(session: Session, review_id: int) -> ReviewRow:
