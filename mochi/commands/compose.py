@@ -26,15 +26,17 @@ if TYPE_CHECKING:
     from mochi.platforms.gitlab.adapter import GitLabContext
     from mochi.platforms.gitlab.client import GitLabClient
     from mochi.platforms.hosted import HostedDeps, Output, WorkflowLog
+    from mochi.providers.breaker import BreakerRegistry
     from mochi.settings import Settings
     from mochi.store.session import ReviewStore
 
 
-def build_provider(settings: Settings) -> Any:
-    """The provider chain the settings name (imported when a review needs it)."""
+def build_provider(settings: Settings, breakers: BreakerRegistry | None = None) -> Any:
+    """The provider chain the settings name (imported when a review needs it), its circuit breakers
+    from `breakers` (default: the process's, mochi.providers.breaker.PROCESS_BREAKERS)."""
     from mochi.providers.registry import build_provider_chain
 
-    return build_provider_chain(settings, progress=progress)
+    return build_provider_chain(settings, progress=progress, breakers=breakers)
 
 
 def open_git(path: Path) -> Git | None:

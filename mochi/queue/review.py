@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -135,7 +136,7 @@ def _publish(
         settings=settings,
         git=None,
         root=root,
-        build_provider=build_provider,
+        build_provider=partial(build_provider, breakers=deps.composer.breakers),
         progress=deps.progress,
         stdout=io.StringIO(),
         log=PlainLog(deps.progress),

@@ -11,7 +11,7 @@ from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from mochi import __version__
-from mochi.providers.breaker import BreakerRegistry
+from mochi.providers.breaker import PROCESS_BREAKERS, BreakerRegistry
 from mochi.server import envelope, metrics, ratelimit
 from mochi.server.auth import KeyCache
 from mochi.server.checkout import resolved_roots
@@ -55,7 +55,8 @@ def create_app(
     URLs and keys, MOCHI_*), may only read checkouts under `repo_roots`, and run on `workers`
     threads; at shutdown, running reviews get `shutdown_grace_s` before they are marked FAILED.
     `rate_limits` (mochi.server.ratelimit) answers 429 past a key's or an address's limit.
-    `breakers`: the providers' circuit breakers /metrics reports (default: the process's).
+    `breakers`: the providers' circuit breakers, shared by every review of the app and reported by
+    /metrics (default: the process's, PROCESS_BREAKERS).
     `key_cache`: how long a valid API key is remembered (mochi.server.auth.KeyCache; default 5 s).
     `request_threads`: the threads requests' database work runs on (not the reviews': `workers`).
     `hooks`: the webhook secrets and where their reviews go (none: the webhook routes answer 503).
@@ -87,8 +88,13 @@ def create_app(
     app.state.key_cache = key_cache if key_cache is not None else KeyCache()
     app.state.cipher = cipher or Cipher(None)
     app.state.runner = runner
+    breakers = breakers if breakers is not None else PROCESS_BREAKERS
     app.state.composer = Composer(
-        engine=engine, cipher=app.state.cipher, environ=dict(environ or {}), roots=resolved_roots(repo_roots)
+        engine=engine,
+        cipher=app.state.cipher,
+        environ=dict(environ or {}),
+        roots=resolved_roots(repo_roots),
+        breakers=breakers,
     )
     app.state.clock = clock
     envelope.install(app, clock)

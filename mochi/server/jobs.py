@@ -20,11 +20,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mochi.errors import EmptyChangeError
 from mochi.models import ReviewTarget
+from mochi.providers.breaker import PROCESS_BREAKERS, BreakerRegistry
 from mochi.store.recorder import Recorder
 
 if TYPE_CHECKING:
@@ -136,6 +138,7 @@ class Job:
     recorder: ServerRecorder
     templates: Mapping[str, str] = field(default_factory=dict)
     pull: PullSpec | None = None
+    breakers: BreakerRegistry | None = None  # None: the process's (PROCESS_BREAKERS)
 
 
 def run_review(job: Job) -> None:
@@ -164,7 +167,7 @@ def run_review(job: Job) -> None:
             color=False,
             in_ci=False,
             progress=progress,
-            build_provider=build_provider,
+            build_provider=partial(build_provider, breakers=job.breakers),
             recorder=job.recorder,
             templates=job.templates,
         )
@@ -292,6 +295,8 @@ class Composer:
     cipher: Cipher
     environ: Mapping[str, str]
     roots: tuple[Path, ...] = ()
+    # the providers' circuit breakers every review of this server shares (and /metrics reports)
+    breakers: BreakerRegistry = field(default_factory=lambda: PROCESS_BREAKERS)
 
 
 def compose_review(

@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -146,7 +147,7 @@ def run_pull(job: Job) -> None:
                 settings=job.settings,
                 git=None,
                 root=root,
-                build_provider=build_provider,
+                build_provider=partial(build_provider, breakers=job.breakers),
                 progress=progress,
                 stdout=output,
                 log=PlainLog(progress),

@@ -137,7 +137,8 @@ def create(request: Request, body: ReviewIn) -> int:
     recorder.created(target, settings, repository=str(root), user_id=_user_id(request))
     if recorder.review_id is None:
         raise ApiError(503, "the review could not be recorded: the database is not available")
-    job = Job(recorder.review_id, settings, target, git, root, recorder, templates)
+    breakers = composer.breakers
+    job = Job(recorder.review_id, settings, target, git, root, recorder, templates, breakers=breakers)
     _submit(runner, job)
     return recorder.review_id
 
@@ -162,7 +163,10 @@ def _create_pull(request: Request, body: ReviewIn) -> int:
     reviews.add_options(
         composer.engine, recorder.review_id, {**_options(body.options), "post_to_github": spec.post}
     )
-    job = Job(recorder.review_id, settings, target, None, Path("."), recorder, templates, pull=spec)
+    job = Job(
+        recorder.review_id, settings, target, None, Path("."), recorder, templates, pull=spec,
+        breakers=composer.breakers,
+    )  # fmt: skip
     _submit(runner, job)
     return recorder.review_id
 
@@ -201,7 +205,9 @@ def retry(request: Request, review_id: int, body: RetryIn) -> None:
     if not reviews.requeue_review(composer.engine, review_id):
         raise ApiError(409, f"review {review_id} is not FAILED any more (retried already?)")
     recorder = runner.recorder(resume_id=review_id)
-    _submit(runner, Job(review_id, settings, target_, git, Path(git.toplevel()), recorder, templates))
+    root = Path(git.toplevel())
+    job = Job(review_id, settings, target_, git, root, recorder, templates, breakers=composer.breakers)
+    _submit(runner, job)
 
 
 def _retry_pull(request: Request, data: dict[str, Any], body: RetryIn) -> None:
@@ -226,9 +232,11 @@ def _retry_pull(request: Request, data: dict[str, Any], body: RetryIn) -> None:
     if not reviews.requeue_review(composer.engine, review_id):
         raise ApiError(409, f"review {review_id} is not FAILED any more (retried already?)")
     recorder = runner.recorder(resume_id=review_id)
-    _submit(
-        runner, Job(review_id, settings, pull_target(spec), None, Path("."), recorder, templates, pull=spec)
-    )
+    job = Job(
+        review_id, settings, pull_target(spec), None, Path("."), recorder, templates, pull=spec,
+        breakers=composer.breakers,
+    )  # fmt: skip
+    _submit(runner, job)
 
 
 def _submit(runner: Runner, job: Job) -> None:
