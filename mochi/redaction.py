@@ -16,11 +16,15 @@ if TYPE_CHECKING:
 
 @lru_cache(maxsize=1)
 def secret_scanner() -> Any:
-    """The built-in secrets rules alone, whatever `builtin` says."""
+    """The built-in secrets rules alone, every one of them on whatever `builtin` and `[rules]` say: the
+    opt-in ones too (a literal config password, a high-entropy value), as hiding a value that was not
+    a secret from the model costs little and sending one that was costs a credential."""
     from mochi.providers.builtin import RULES, BuiltinReviewer
+    from mochi.settings import RuleConfig
 
     secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
-    return BuiltinReviewer(registry=secrets, only_introduced=False)
+    every_one = {k: RuleConfig(enabled=True) for k in secrets}
+    return BuiltinReviewer(every_one, registry=secrets, only_introduced=False)
 
 
 def make_scrubber() -> Callable[[str], str]:

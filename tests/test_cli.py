@@ -327,7 +327,7 @@ def test_secrets_never_reach_the_model(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
     repo.write("app/settings.py", "DEBUG = False\n")
     repo.commit("base")
-    token = "ghp_" + "x7Kq2Lm9Pw4Rt6Yv8Zb1Nc3Hd5Jf0Gs2Ae4"  # assembled: no literal token in this file
+    token = "ghp_" + "x7Kq2Lm9Pw4Rt6Yv8Zb1Nc3Hd5Jf0Gs2Ae4Qw"  # assembled: no literal token in this file
     repo.write("app/settings.py", f'DEBUG = False\nGITHUB_TOKEN = "{token}"\n')
     with FakeOllama.start(models={"qwen2.5-coder:7b": 32768}) as ollama:
         proc = mochi("review", "--format", "json", cwd=repo.path, env={"OLLAMA_HOST": ollama.url})

@@ -208,14 +208,19 @@ pub async fn stock(pool: web::Data<sqlx::PgPool>, sku: web::Path<String>) -> imp
 EOF
 # the team's review settings: opt-in built-in rules it wants as well (see `mochi rules list`)
 cat > .mochi.toml <<'EOF'
-[rules."ts.any-in-signature"]
-enabled = true
-
-[rules."generic.todo-without-ticket"]
-enabled = true
-
-[rules."js.loose-equality"]
-enabled = true
+# opt-in rules (off by default: judged blind on real projects, under 80% right; see `mochi rules list`)
+[rules]
+"ts.any-in-signature" = { enabled = true }
+"generic.todo-without-ticket" = { enabled = true }
+"js.loose-equality" = { enabled = true }
+"js.console-log" = { enabled = true }
+"java.field-injection" = { enabled = true }
+"java.request-body-not-validated" = { enabled = true }
+"java.swallowed-exception" = { enabled = true }
+"java.system-out" = { enabled = true }
+"java.transactional-self-invocation" = { enabled = true }
+"rust.blocking-in-async" = { enabled = true }
+"secrets.config-password" = { enabled = true }
 EOF
 git add -A
 git commit -q -m "Orders service, web client and inventory service"

@@ -3,9 +3,9 @@ from __future__ import annotations
 from mochi.diff.parse import parse_diff
 from mochi.diff.redact import REDACTED, redact_line, redact_secrets
 from mochi.models import Diff
-from mochi.providers.builtin import RULES, BuiltinReviewer
+from mochi.redaction import secret_scanner
 
-SCANNER = BuiltinReviewer(registry={k: r for k, r in RULES.items() if k.startswith("secrets.")})
+SCANNER = secret_scanner()  # the product's: every secrets.* rule, the opt-in ones too
 # assembled so that this test file holds no credential-shaped literal
 GH_TOKEN = "ghp_" + "x7Kq2Lm9Pw4Rt6Yv8Zb1Nc3Hd5Jf0Gs2Ae4"
 AWS_ID = "AKIA" + "Q3R7XN2PLM5KD8ZW"

@@ -329,6 +329,8 @@ RULES = (
     ),
     Rule(
         id="js.console-log",
+        # opt-in: judged blind on the held-out samples of bench/precision, 18 of 27 right (< 80%)
+        enabled_by_default=False,
         languages=JS_LANGUAGES,
         severity=Severity.LOW,
         type=FindingType.SUGGESTION,

@@ -175,6 +175,7 @@ def _rule(
     doc: str,
     severity: Severity = Severity.CRITICAL,
     supersedes: tuple[str, ...] = _GENERAL,
+    enabled_by_default: bool = True,
 ) -> Rule:
     return Rule(
         id=rule_id,
@@ -187,6 +188,7 @@ def _rule(
         check=check,
         suggestion=_FIX,
         supersedes=supersedes,
+        enabled_by_default=enabled_by_default,
     )
 
 
@@ -275,6 +277,8 @@ RULES = (
         "scheme://user:password@host URLs (databases, brokers, registries, proxies). Placeholders "
         "(${DB_PASSWORD}, <password>, changeme) are ignored.",
         severity=Severity.HIGH,
+        # opt-in: judged blind on the held-out samples of bench/precision, 0 of 3 right (< 80%)
+        enabled_by_default=False,
     ),
     _rule(
         "secrets.config-password",
@@ -290,6 +294,8 @@ RULES = (
         "ignored. The message names the key, never the value.",
         severity=Severity.HIGH,
         supersedes=("secrets.high-entropy-string",),
+        # opt-in: judged blind on the held-out samples of bench/precision, 1 of 24 right (< 80%)
+        enabled_by_default=False,
     ),
     _rule(
         "secrets.high-entropy-string",
@@ -302,5 +308,7 @@ RULES = (
         "values, test code and translation catalogues are ignored.",
         severity=Severity.HIGH,
         supersedes=(),
+        # opt-in: judged blind on the held-out samples of bench/precision, 0 of 2 right (< 80%)
+        enabled_by_default=False,
     ),
 )

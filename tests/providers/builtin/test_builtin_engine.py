@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from builtin_diffs import added, code, hits, make_added_file, make_modified_file, review
+from builtin_diffs import ALL_RULES, added, code, hits, make_added_file, make_modified_file, review
 
 from mochi.errors import ConfigError
 from mochi.models import Anchor, Diff, FindingType, Severity
@@ -42,7 +42,8 @@ def test_disabled_rule_never_runs() -> None:
 
 
 def test_severity_override() -> None:
-    findings = added("src/app.js", JS, rules={"js.console-log": RuleConfig(severity=Severity.HIGH)})
+    louder = RuleConfig(enabled=True, severity=Severity.HIGH)
+    findings = added("src/app.js", JS, rules={"js.console-log": louder})
     assert [f.severity for f in findings] == [Severity.HIGH, RULES["js.eval"].severity]
 
 
@@ -90,7 +91,7 @@ def test_a_method_fragment_parses_inside_its_class_without_the_file() -> None:
 def test_several_files_sorted_by_path_and_line() -> None:
     diff = Diff(files=(make_added_file("b.js", JS), make_added_file("a.js", "x;\n" + JS)))
     contents = {"a.js": "x;\n" + JS, "b.js": JS}
-    findings = BuiltinReviewer().review(diff, contents.get)
+    findings = BuiltinReviewer(ALL_RULES).review(diff, contents.get)
     assert [(f.path, f.line) for f in findings] == [("a.js", 2), ("a.js", 3), ("b.js", 1), ("b.js", 2)]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from builtin_diffs import added, hits, modified, review
+from builtin_diffs import ALL_RULES, added, hits, modified, review
 
 from mochi.models import ChangeKind, FileDiff
 from mochi.providers.builtin import BuiltinReviewer, Options
@@ -38,7 +38,7 @@ def test_todo_without_ticket() -> None:
 
 def test_large_file_threshold_is_configurable() -> None:
     text = "".join(f"line {i}\n" for i in range(50))
-    small = BuiltinReviewer(options=Options(large_file_lines=40))
+    small = BuiltinReviewer(ALL_RULES, options=Options(large_file_lines=40))
     assert hits(review((FileDiff(path="x"), None)), "generic.large-file") == []
     assert hits(added("data/big.txt", text, reviewer=small), "generic.large-file") == [None]
     assert hits(added("data/big.txt", text), "generic.large-file") == []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from mochi.models import Diff
 from mochi.providers.builtin import RULES, BuiltinReviewer
 from tests.providers.builtin.builtin_diffs import (
+    ALL_RULES,
     added,
     code,
     hits,
@@ -148,7 +149,8 @@ ROOT = "shop/src/main/java/com/acme/orders"
 def _review_controller(repository: dict[str, str]) -> list[int | None]:
     path = f"{ROOT}/web/OrderController.java"
     diff = Diff(files=(make_added_file(path, CONTROLLER),))
-    found = BuiltinReviewer().review(diff, lambda p: CONTROLLER if p == path else None, repository.get)
+    reviewer = BuiltinReviewer(ALL_RULES)
+    found = reviewer.review(diff, lambda p: CONTROLLER if p == path else None, repository.get)
     return [f.line for f in found if f.rule_id == "java.request-body-not-validated"]
 
 
@@ -289,11 +291,26 @@ def test_the_redaction_scanner_hides_secrets_in_tests_and_comments_too() -> None
     value = "xK9#mQ2$vL7@pR4!wN8&"
     text = f'const api = {{ apiKey: "{value}" }};\n// GITHUB_TOKEN={token}\n'
     diff = Diff(files=(make_added_file("tests/integration/api.test.js", text),))
+    from mochi.redaction import secret_scanner
+
     secrets = {k: r for k, r in RULES.items() if k.startswith("secrets.")}
     review = BuiltinReviewer(registry=secrets).review(diff, lambda _p: text)
-    redaction = BuiltinReviewer(registry=secrets, only_introduced=False).review(diff, lambda _p: text)
+    redaction = secret_scanner().review(diff, lambda _p: text)
     assert {f.line for f in redaction} == {1, 2}
     assert {f.line for f in review} <= {2}
+
+
+def test_the_redaction_scanner_hides_what_the_opt_in_secrets_rules_find() -> None:
+    """secrets.config-password and secrets.high-entropy-string are off by default as review findings
+    (bench/precision); what the model is sent is still scanned with them."""
+    from mochi.diff.redact import redact_secrets
+    from mochi.redaction import secret_scanner
+
+    text = "spring.datasource.url=jdbc:postgresql://db.internal/app\nspring.datasource.password=Winter2024!orders\n"
+    diff = Diff(files=(make_added_file("src/main/resources/application.properties", text),))
+    assert BuiltinReviewer().review(diff, lambda _p: text) == []  # not a finding by default
+    assert {f.rule_id for f in secret_scanner().review(diff, lambda _p: text)} == {"secrets.config-password"}
+    assert "Winter2024" not in str(redact_secrets(diff, secret_scanner()))
 
 
 def test_a_catch_whose_failure_is_the_null_result_is_not_swallowed() -> None:
