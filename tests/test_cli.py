@@ -358,20 +358,20 @@ def test_rules_list_shows_the_repository_settings(spring_change: GitRepo) -> Non
 @pytest.mark.slow
 def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "r")
-    repo.write("src/Report.java", "class Report {\n    void run() {\n    }\n}\n")
+    repo.write("src/Report.java", "class Report {\n    void failed(Exception e) {\n    }\n}\n")
     repo.commit("base")
     repo.write(
-        "src/Report.java", 'class Report {\n    void run() {\n        System.out.println("done");\n    }\n}\n'
+        "src/Report.java", "class Report {\n    void failed(Exception e) {\n        e.printStackTrace();\n    }\n}\n"
     )
     answer = json.dumps(
         {
             "comments": [
                 {
                     "file": "src/Report.java", "line": 3, "end_line": None, "type": "suggestion",
-                    "severity": "low", "category": "maintainability",
-                    "message": "Use the class logger instead of System.out so the output has a level "
-                    "and reaches the log pipeline; System.out is lost in most deployments.",
-                    "suggestion": '        log.info("done");',
+                    "severity": "medium", "category": "maintainability",
+                    "message": "Log the exception with the class logger instead of printStackTrace() so it "
+                    "has a level and reaches the log pipeline; stderr is lost in most deployments.",
+                    "suggestion": '        log.error("report failed", e);',
                 }
             ],
             "summary": {"overall_assessment": "Fine.", "key_concerns": [], "recommendations": []},
@@ -388,7 +388,7 @@ def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_pat
     assert proc.returncode == 0, proc.stderr
     findings = [f for f in json.loads(proc.stdout)["findings"] if f["line"] == 3]
     assert len(findings) == 1
-    assert findings[0]["source"] == "builtin:java.system-out+llm:ollama/qwen2.5-coder:7b"
+    assert findings[0]["source"] == "builtin:java.print-stack-trace+llm:ollama/qwen2.5-coder:7b"
     assert len(json.loads(sarif.read_text())["runs"][0]["results"]) == 1
     assert md.read_text().count("src/Report.java:3") == 1
 

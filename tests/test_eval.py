@@ -163,19 +163,19 @@ def test_a_case_can_be_a_commit_range_of_a_local_repository(tmp_path: Path) -> N
     from tests.gitrepo import GitRepo
 
     repo = GitRepo(tmp_path / "set" / "repo")
-    repo.write("web/src/log.js", "export function f() {\n  return 1;\n}\n")
+    repo.write("web/src/f.js", "export function f() {\n  return 1;\n}\n")
     base = repo.commit("base")
-    repo.write("web/src/log.js", "export function f() {\n  console.log('x');\n  return 1;\n}\n")
-    head = repo.commit("log")
-    (tmp_path / "set" / "cases.jsonl").write_text(json.dumps({"id": "log", "repo": "repo", "base": base,
+    repo.write("web/src/f.js", "export function f() {\n  debugger;\n  return 1;\n}\n")
+    head = repo.commit("debugger")
+    (tmp_path / "set" / "cases.jsonl").write_text(json.dumps({"id": "dbg", "repo": "repo", "base": base,
                                                                "head": head}) + "\n")  # fmt: skip
-    label = {"case": "log", "path": "web/src/log.js", "line": 2, "rule": "js.console-log", "verdict": "tp"}
+    label = {"case": "dbg", "path": "web/src/f.js", "line": 2, "rule": "js.debugger", "verdict": "tp"}
     (tmp_path / "set" / "labels.jsonl").write_text(json.dumps(label) + "\n")
     proc = mochi("eval", str(tmp_path / "set"), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     overall = json.loads(proc.stdout)["overall"]
     assert (overall["tp"], overall["found"], overall["fp"], overall["unlabelled"]) == (1, 1, 0, 0)
-    (tmp_path / "set" / "cases.jsonl").write_text(json.dumps({"id": "log", "repo": "repo", "base": "nope",
+    (tmp_path / "set" / "cases.jsonl").write_text(json.dumps({"id": "dbg", "repo": "repo", "base": "nope",
                                                                "head": head}) + "\n")  # fmt: skip
     bad = mochi("eval", str(tmp_path / "set"))
     assert bad.returncode == 2 and "git diff nope" in bad.stderr

@@ -29,11 +29,11 @@ pytestmark = [
 ]
 
 CLEAN = 'package app;\n\npublic class Greeting {\n    public String hello() { return "hi"; }\n}\n'
-# an empty catch: java.swallowed-exception, HIGH
+# @Transactional on a private method: java.transactional-private-final, HIGH
 HIGH = (
-    "package app;\n\npublic class Loader {\n    public void load() {\n        try {\n"
-    "            run();\n        } catch (Exception e) {\n        }\n    }\n\n"
-    "    private void run() { }\n}\n"
+    "package app;\n\nimport org.springframework.transaction.annotation.Transactional;\n\n"
+    "public class Loader {\n    public void load() {\n        run();\n    }\n\n"
+    "    @Transactional\n    private void run() { }\n}\n"
 )
 
 
@@ -133,7 +133,7 @@ def test_a_staged_high_finding_fails_the_commit_and_shows_the_finding(tmp_path: 
     refused = repo.commit("loader")
     assert refused.returncode != 0
     said = _said(refused)
-    assert "java.swallowed-exception" in said and "Loader.java" in said and "Failed" in said
+    assert "java.transactional-private-final" in said and "Loader.java" in said and "Failed" in said
     assert repo.git("log", "--format=%s").stdout.split() == ["greeting"]  # not committed
     # the threshold is the user's to set: critical lets it through
     lenient = Repo(tmp_path / "lenient", tmp_path, {"mochi-review-staged": ["--fail-on", "critical"]})
@@ -158,7 +158,7 @@ def test_the_first_push_of_a_new_repository_reviews_the_branch_pushed(tmp_path: 
     assert pushed.returncode == 0, said
     assert "reviewing 2 file(s)" in said and "Loader.java" not in said  # Greeting and the config
     refused = repo.git("push", "-q", "origin", "feature")
-    assert refused.returncode != 0 and "java.swallowed-exception" in _said(refused)
+    assert refused.returncode != 0 and "java.transactional-private-final" in _said(refused)
 
 
 def test_a_new_branch_push_reviews_only_its_own_commits(tmp_path: Path) -> None:
@@ -177,7 +177,7 @@ def test_a_new_branch_push_reviews_only_its_own_commits(tmp_path: Path) -> None:
     pushed = repo.git("push", "-q", "origin", "greeting")
     said = _said(pushed)
     assert pushed.returncode == 0, said
-    assert "reviewing 2 file(s)" in said and "swallowed" not in said
+    assert "reviewing 2 file(s)" in said and "java.transactional-private-final" not in said
     # a push that changes no file (an empty commit) passes with a note
     assert repo.git("commit", "-q", "--allow-empty", "--no-verify", "-m", "empty").returncode == 0
     again = repo.git("push", "-q", "origin", "greeting")

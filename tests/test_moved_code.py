@@ -22,6 +22,7 @@ MOVED = (
 @pytest.mark.slow
 def test_lines_moved_from_a_deleted_file_are_not_findings(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "repo")
+    repo.write(".mochi.toml", '[rules."js.console-log"]\nenabled = true\n')  # opt-in: the case's rule
     repo.write("src/cloud-code/HTTPResponse.js", MOVED)
     repo.write("src/request.js", "export const TIMEOUT = 30;\n")
     repo.commit("base")

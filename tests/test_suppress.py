@@ -92,6 +92,7 @@ def test_other_comment_syntaxes() -> None:
 def test_review_counts_suppressed_findings_and_no_suppress_shows_them(tmp_path: Path) -> None:
     repo = GitRepo(tmp_path / "repo")
     repo.write("README.md", "x\n")
+    repo.write(".mochi.toml", '[rules."js.console-log"]\nenabled = true\n')  # opt-in
     repo.commit("base")
     repo.write(
         "web/src/log.js",

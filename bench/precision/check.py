@@ -19,8 +19,10 @@ rules are on by default"). A fresh sample is the only unbiased figure.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +82,10 @@ def _row(name: str, row: dict[str, Any]) -> str:
 
 
 def main() -> int:
-    reports = {("corpus" if d == HERE else d.name): evaluate(d) for d in sets()}
+    directories = sets()
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:  # one `mochi eval` process each
+        done = list(pool.map(evaluate, directories))
+    reports = {("corpus" if d == HERE else d.name): r for d, r in zip(directories, done, strict=True)}
     total = union(reports)
     if "--json" in sys.argv[1:]:
         print(json.dumps({"union": total, "sets": reports}, indent=2))

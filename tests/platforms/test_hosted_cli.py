@@ -47,8 +47,9 @@ public class OrderService {
 SERVICE_HEAD = SERVICE_BASE.replace(
     "return a + b;",
     "return a + b;\n    }\n\n    int ratio(int a, int b) {\n"
-    '        System.out.println("ratio");\n        return a / b;',
-)
+    "        try {\n            return a / b;\n        } catch (ArithmeticException e) {\n"
+    "            e.printStackTrace();\n            return 0;\n        }",
+)  # java.print-stack-trace: one built-in finding, medium
 
 
 def run(env: Mapping[str, str | None], *args: str, cwd: Path) -> Result:
@@ -165,7 +166,7 @@ def test_review_pr_on_a_laptop_prints_no_workflow_commands(shop: tuple[GitRepo, 
         result = run(env, "review", "--pr", f"{REPO}#7", cwd=repo.path)
         posted = gh.reviews
     assert result.exit_code == 0, result.output
-    assert len(posted) == 1  # java.system-out was posted
+    assert len(posted) == 1  # java.print-stack-trace was posted
     assert _workflow_commands(result.stdout + result.stderr) == []
     # the same run inside Actions does talk to the runner
     with FakeGitHub.start(repo.path, REPO) as gh:
@@ -361,7 +362,7 @@ def test_a_failed_review_post_does_not_mark_the_commits_reviewed(shop: tuple[Git
         result = run(_actions_env(gh, repo, base, head), "ci", cwd=repo.path)
         (summary,) = gh.issue_comments
     assert result.exit_code == 6, result.output
-    assert "head=" not in summary["body"] and "System.out" in summary["body"]
+    assert "head=" not in summary["body"] and "printStackTrace" in summary["body"]
 
 
 def test_a_502_on_completing_the_check_run_still_completes_it(shop: tuple[GitRepo, str, str]) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 
 from tests.fakes.gitlab_server import FakeGitLab, entries_from_git
 from tests.fixtures_path import FIXTURES
-from tests.queue.world import Repo, start_worker, wait_for
+from tests.queue.world import TRANSACTIONAL, Repo, start_worker, wait_for
 from tests.server.conftest import SECRET_KEY, start, stop
 from tests.store.pg import empty_pg, pg_database  # noqa: F401 (a fixture)
 from tests.test_cli import mochi
@@ -115,9 +115,11 @@ def deliver(
 
 
 def followup_java(name: str) -> str:
+    """A new class with a private @Transactional method: java.transactional-private-final (high)."""
     return (
-        f"package app;\n\npublic class {name} {{\n    void run(String s) {{\n        try {{\n"
-        "            Long.parseLong(s);\n        } catch (NumberFormatException e) {\n        }\n"
+        f"package app;\n\n{TRANSACTIONAL}\npublic class {name} {{\n"
+        "    @Transactional\n    private void run(String s) {\n"
+        "        Long.parseLong(s);\n"
         "    }\n}\n"
     )
 
@@ -180,8 +182,8 @@ class World:
         """One more commit pushed to merge request `iid`: a new diff version; the new head."""
         pushes = self.repo.heads[iid]
         before = pushes[-1]
-        # a new file with its own empty catch: a finding with its own fingerprint (the same catch in
-        # the same file would be the finding already discussed, by design)
+        # a new file with its own private @Transactional method: a finding with its own fingerprint
+        # (the same method in the same file would be the finding already discussed, by design)
         self.repo.git.run("checkout", "-q", "-B", f"pr{iid}", before)
         name = f"Followup{iid}x{len(pushes)}"
         self.repo.git.write(f"src/main/java/app/{name}.java", followup_java(name))
@@ -276,7 +278,7 @@ def test_a_merge_request_is_queued_reviewed_by_a_worker_and_posted_once_then_rev
     shown = world.gl.requests_to(f"/projects/{PROJECT_ID}/merge_requests/1")
     assert shown and all(r.headers.get("private-token") == GITLAB_TOKEN for r in world.gl.requests)
     discussions = world.gl.diff_notes(1)
-    assert discussions, "the built-in checks found the empty catch: one discussion on its line"
+    assert discussions, "the built-in checks found the private @Transactional: one discussion on its line"
     assert all(n["position"]["head_sha"] == head for n in discussions)
     assert world.posts(1, "/discussions") == len(discussions)
     (summary,) = world.summaries(1)
@@ -302,7 +304,7 @@ def test_a_merge_request_is_queued_reviewed_by_a_worker_and_posted_once_then_rev
     assert world.finished(job2)["status"] == "succeeded"
     rows = world.sql("SELECT status, head_commit FROM reviews ORDER BY id")
     assert [tuple(r) for r in rows] == [("COMPLETED", head), ("COMPLETED", head2)]
-    assert len(world.gl.diff_notes(1)) > first  # the pushed commit's own empty catch
+    assert len(world.gl.diff_notes(1)) > first  # the pushed commit's own private @Transactional
     _no_duplicate_discussions(world, 1)
     (summary,) = world.summaries(1)
     assert f"head={head2}" in summary["body"]

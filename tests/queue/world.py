@@ -31,14 +31,17 @@ INSTALLATION = 77
 EVENTS = FIXTURES / "github" / "events"
 
 
+TRANSACTIONAL = "import org.springframework.transaction.annotation.Transactional;\n"
+
+
 def java(n: int, push: int) -> str:
-    """Pull request n's file after push `push`: each push adds an empty catch (a finding) on new lines."""
+    """Pull request n's file after push `push`: each push adds a private @Transactional method
+    (java.transactional-private-final, high: a finding of its own, naming the method) on new lines."""
     body = "".join(
-        f'    void step{k}() {{\n        try {{\n            Integer.parseInt("{k}");\n'
-        f"        }} catch (Exception e) {{\n        }}\n    }}\n"
+        f'    @Transactional\n    private void step{k}() {{\n        Integer.parseInt("{k}");\n    }}\n'
         for k in range(push + 1)
     )
-    return f"package app;\n\npublic class Feature{n} {{\n{body}}}\n"
+    return f"package app;\n\n{TRANSACTIONAL}\npublic class Feature{n} {{\n{body}}}\n"
 
 
 @dataclass

@@ -43,7 +43,12 @@ def recorded_review(served: Served, tmp_path: Path) -> int:
     repo = GitRepo(tmp_path / "svc")
     repo.write(APP, "package app;\n\npublic class App {\n}\n")
     repo.commit("base")
-    body = '    void run() {\n        System.out.println("debug");\n    }\n'
+    body = (
+        "    void run() {\n        try {\n"
+        '            Integer.parseInt("1");\n'
+        "        } catch (NumberFormatException e) {\n            e.printStackTrace();\n        }\n"
+        "    }\n"
+    )  # java.print-stack-trace, on by default
     repo.write(APP, "package app;\n\npublic class App {\n" + body + "}\n")
     proc = mochi("review", "--provider", "builtin", "--format", "json", cwd=repo.path, env=served.env)
     assert proc.returncode in (0, 1), proc.stderr
@@ -79,7 +84,7 @@ def test_a_recorded_review_is_read_back_with_its_comments_and_deleted_with_them(
         review = data(reader.get(f"/api/reviews/{review_id}"))
         assert review["status"] == "COMPLETED" and review["review_type"] == "LOCAL"
         assert review["comments"] and review["comments"][0]["file_path"] == APP
-        assert any(c["rule_id"] == "java.system-out" for c in review["comments"])
+        assert any(c["rule_id"] == "java.print-stack-trace" for c in review["comments"])
         assert [h["action"] for h in review["history"]] == ["CREATED", "STARTED", "COMPLETED"]
         comments = data(reader.get(f"/api/reviews/{review_id}/comments"))["comments"]
         assert comments == review["comments"]

@@ -20,15 +20,21 @@ pytestmark = pytest.mark.slow
 
 APP = "src/main/java/app/App.java"
 BASE = "package app;\n\npublic class App {\n}\n"
-# an empty catch (high) and a println (low)
+# @Transactional on a private method (java.transactional-private-final, high) and a printStackTrace()
+# (java.print-stack-trace, medium): two findings of two severities from rules that are on by default
 CHANGED = (
-    "package app;\n\npublic class App {\n"
+    "package app;\n\n"
+    "import org.springframework.transaction.annotation.Transactional;\n\n"
+    "public class App {\n"
+    "    @Transactional\n"
+    "    private void save() {\n"
+    "    }\n\n"
     "    void run() {\n"
     "        try {\n"
     '            Integer.parseInt("1");\n'
     "        } catch (Exception e) {\n"
+    "            e.printStackTrace();\n"
     "        }\n"
-    '        System.out.println("debug");\n'
     "    }\n"
     "}\n"
 )
@@ -93,7 +99,7 @@ def test_a_review_is_created_runs_in_the_background_and_records_its_comments(ser
     assert review["findings_count"] == len(review["comments"]) >= 2
     paths = {(c["file_path"], c["line_number"]) for c in review["comments"]}
     assert all(p == APP and isinstance(n, int) and n > 0 for p, n in paths)
-    assert {c["severity"] for c in review["comments"]} >= {"high", "low"}
+    assert {c["severity"] for c in review["comments"]} >= {"high", "medium"}
     assert [h["action"] for h in review["history"]] == ["CREATED", "STARTED", "COMPLETED"]
     assert review["user_id"] is not None  # the key that asked
     with served.client("admin") as admin:

@@ -45,14 +45,15 @@ class World:
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    """The fake GitHub serving octo/app (a PR adding a Java empty catch) and a server pointed at it."""
+    """The fake GitHub serving octo/app (a PR adding a private @Transactional method and a
+    printStackTrace(), see CHANGED) and a server pointed at it."""
     path = tmp_path_factory.mktemp("pr-served")
     repo = GitRepo(path / "github-side")
     repo.write(APP, BASE)
     base = repo.commit("base")
     repo.run("checkout", "-q", "-b", "feature")
     repo.write(APP, CHANGED)
-    head = repo.commit("an empty catch")
+    head = repo.commit("a private @Transactional method")
     env = {"MOCHI_DATABASE_URL": f"sqlite:///{path / 'record.db'}", "MOCHI_SECRET_KEY": SECRET_KEY}
     keys = {role: create_key(env, f"{role}-key", role) for role in ("admin", "reviewer", "reader")}
     with FakeGitHub.start(repo.path, f"{OWNER}/{NAME}") as gh:
@@ -84,8 +85,8 @@ def test_a_dry_run_records_the_findings_and_posts_nothing(world: World) -> None:
     assert review["status"] == "COMPLETED", review
     assert review["head_commit"] == world.head
     assert review["comments"] and review["findings_count"] == len(review["comments"])
-    catch = [c for c in review["comments"] if c["file_path"] == APP and c["severity"] == "high"]
-    assert catch, review["comments"]
+    high = [c for c in review["comments"] if c["file_path"] == APP and c["severity"] == "high"]
+    assert high, review["comments"]
     assert [h["action"] for h in review["history"]] == ["CREATED", "STARTED", "COMPLETED"]
     assert world.writes(7) == []  # read only: no review, no summary comment
     assert world.gh.reviews == [] and world.gh.issue_comments == []
