@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -23,6 +23,7 @@ from mochi.settings import Settings
 from mochi.store.crypto import Cipher, mask
 from mochi.store.errors import NotFoundError, StoreError
 from mochi.store.models import ModelConfigRow
+from mochi.store.reads import columns, statement
 
 PROVIDER_NAMES = ("ollama", "openai", "azure", "anthropic")
 
@@ -166,8 +167,9 @@ def set_default(engine: Engine, ref: str) -> int:
 
 
 def list_models(engine: Engine) -> list[dict[str, Any]]:
-    with Session(engine) as session:
-        return [model_dict(r) for r in session.scalars(select(ModelConfigRow).order_by(ModelConfigRow.id))]
+    query = statement(("models",), lambda: select(*columns(ModelConfigRow)).order_by(ModelConfigRow.id))
+    with engine.connect() as connection:
+        return [model_dict(r) for r in connection.execute(query)]
 
 
 def get_model(engine: Engine, ref: str) -> dict[str, Any]:
@@ -185,7 +187,7 @@ def default_model(engine: Engine) -> dict[str, Any] | None:
         return model_dict(row) if row is not None else None
 
 
-def model_dict(row: ModelConfigRow, *, with_secret: bool = False) -> dict[str, Any]:
+def model_dict(row: ModelConfigRow | Row[Any], *, with_secret: bool = False) -> dict[str, Any]:
     """The `--json` shape; the API key masked unless `with_secret` (then still encrypted)."""
     data: dict[str, Any] = {
         "id": row.id,

@@ -12,17 +12,18 @@ written against them keep working.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, bindparam, delete, inspect, select, update
+from sqlalchemy import Connection, Engine, Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from mochi.models import Finding, Review, ReviewTarget, TargetKind
 from mochi.store.errors import NotFoundError
 from mochi.store.models import STATUSES, CommentRow, HistoryRow, ReviewRow, utcnow
+from mochi.store.reads import columns, statement
 from mochi.store.review_json import comment_dict, history_dict, review_dict
 
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
@@ -275,7 +276,7 @@ def list_reviews(
         # `contains` escapes the fragment at build time: this one is built for each call
         query = _list_query(*shape).where(ReviewRow.repository.contains(repository, autoescape=True))
     else:
-        query = _statement(("list", *shape), lambda: _list_query(*shape))
+        query = statement(("list", *shape), lambda: _list_query(*shape))
     values: dict[str, Any] = {"limit": limit}
     if repositories is not None:
         values["repositories"] = list(repositories)
@@ -291,7 +292,7 @@ def list_reviews(
 
 def _list_query(repositories: bool, pr_number: bool, status: bool, since: bool) -> Select[Any]:
     newest_first = (ReviewRow.created_at.desc(), ReviewRow.id.desc())
-    query = select(*_columns(ReviewRow)).order_by(*newest_first).limit(bindparam("limit"))
+    query = select(*columns(ReviewRow)).order_by(*newest_first).limit(bindparam("limit"))
     if repositories:
         query = query.where(ReviewRow.repository.in_(bindparam("repositories", expanding=True)))
     if pr_number:
@@ -307,19 +308,19 @@ def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
     """The review with its comments and history; NotFoundError when there is none."""
     values = {"review_id": review_id}
     with engine.connect() as connection:
-        row = connection.execute(_statement(("review",), _review_query), values).first()
+        row = connection.execute(statement(("review",), _review_query), values).first()
         if row is None:
             raise _missing(review_id)
         data = review_dict(row)
         data["comments"] = _comments(connection, review_id)
-        history = _statement(("history",), _history_query)
+        history = statement(("history",), _history_query)
         data["history"] = [history_dict(h) for h in connection.execute(history, values)]
         return data
 
 
 def review_comments(engine: Engine, review_id: int) -> list[dict[str, Any]]:
     with engine.connect() as connection:
-        exists = _statement(("exists",), _exists_query)
+        exists = statement(("exists",), _exists_query)
         if connection.execute(exists, {"review_id": review_id}).first() is None:
             raise _missing(review_id)
         return _comments(connection, review_id)
@@ -350,26 +351,13 @@ def check_status(status: str) -> str:
 # ------------------------------------------------------------------ internals
 
 
-def _columns(model: type[Any]) -> list[Any]:
-    """Every mapped column of `model`, labelled with its attribute name: reads that build dicts go
-    through SQLAlchemy Core rows (review_dict and the others read them like ORM rows) and skip the
-    ORM's identity map and instance state, a third of the cost of a read."""
-    found = _COLUMNS.get(model)
-    if found is None:
-        found = _COLUMNS[model] = [getattr(model, c.key).label(c.key) for c in inspect(model).column_attrs]
-    return found
-
-
-_COLUMNS: dict[type[Any], list[Any]] = {}
-
-
 def _comments(connection: Connection, review_id: int) -> list[dict[str, Any]]:
-    query = _statement(("comments",), _comments_query)
+    query = statement(("comments",), _comments_query)
     return [comment_dict(c) for c in connection.execute(query, {"review_id": review_id})]
 
 
 def _review_query() -> Select[Any]:
-    return select(*_columns(ReviewRow)).where(ReviewRow.id == bindparam("review_id"))
+    return select(*columns(ReviewRow)).where(ReviewRow.id == bindparam("review_id"))
 
 
 def _exists_query() -> Select[Any]:
@@ -377,25 +365,13 @@ def _exists_query() -> Select[Any]:
 
 
 def _comments_query() -> Select[Any]:
-    query = select(*_columns(CommentRow)).where(CommentRow.review_id == bindparam("review_id"))
+    query = select(*columns(CommentRow)).where(CommentRow.review_id == bindparam("review_id"))
     return query.order_by(CommentRow.id)
 
 
 def _history_query() -> Select[Any]:
-    query = select(*_columns(HistoryRow)).where(HistoryRow.review_id == bindparam("review_id"))
+    query = select(*columns(HistoryRow)).where(HistoryRow.review_id == bindparam("review_id"))
     return query.order_by(HistoryRow.id)
-
-
-def _statement(key: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
-    """The read statement `key`, built once per process with bound parameters: building a select of
-    every column and its cache key costs more than running it (half of a review's read, measured)."""
-    found = _STATEMENTS.get(key)
-    if found is None:
-        found = _STATEMENTS[key] = build()
-    return found
-
-
-_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 def _get(session: Session, review_id: int) -> ReviewRow:
