@@ -361,7 +361,8 @@ def test_a_finding_from_both_the_builtin_checks_and_the_llm_appears_once(tmp_pat
     repo.write("src/Report.java", "class Report {\n    void failed(Exception e) {\n    }\n}\n")
     repo.commit("base")
     repo.write(
-        "src/Report.java", "class Report {\n    void failed(Exception e) {\n        e.printStackTrace();\n    }\n}\n"
+        "src/Report.java",
+        "class Report {\n    void failed(Exception e) {\n        e.printStackTrace();\n    }\n}\n",
     )
     answer = json.dumps(
         {
