@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -95,6 +96,11 @@ async def _load(
     async with aiohttp.ClientSession(url, headers=headers, connector=connector) as session:
 
         async def one(n: int) -> None:
+            # clients that are not in step: each starts at its own moment of the first pause and
+            # pauses `think` x U(0.5, 1.5) (50 clients started together and paused alike would
+            # arrive in waves of 50, and the last of each wave would wait for the 49 before it)
+            rng = random.Random(n)
+            await asyncio.sleep(rng.uniform(0, think))
             i = n
             while time.monotonic() < deadline:
                 path = paths[i % len(paths)]
@@ -109,7 +115,7 @@ async def _load(
                 latencies.append(time.perf_counter() - started)
                 statuses[status] = statuses.get(status, 0) + 1
                 if think:
-                    await asyncio.sleep(think)
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
 
         started = time.monotonic()
         await asyncio.gather(*(one(n) for n in range(clients)))
