@@ -251,6 +251,7 @@ def _blocking_in_async(source: SourceFile, _: Options) -> Iterator[Hit]:
             end_line=last_line(m["call"]),
             message=f"Blocking call in async code: {why}. While it runs, no other request on this worker "
             "thread makes progress.",
+            evidence=text(m["call"]),  # a line the change only reformats or renames around still had it
         )
     if ".lock()" not in source.text:
         return

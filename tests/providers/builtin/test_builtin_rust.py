@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from builtin_diffs import added, code, hits
+from builtin_diffs import added, code, hits, modified
 
 SERVER = code("""
     use actix_web::{get, web, App, HttpResponse, HttpServer, Responder};
@@ -114,6 +114,33 @@ def test_blocking_calls_only_in_async_code() -> None:
         }
     """)
     assert hits(added("src/io.rs", text), "rust.blocking-in-async") == [9, 10]
+
+
+def test_a_blocking_call_the_edited_lines_already_made_is_not_introduced() -> None:
+    """martin (sixth held-out sample): rustfmt joined `let tif_file =\n File::open(&self.path)...` into
+    `let file = File::open(&self.path)...` while renaming the variable; the call was there before. A
+    new blocking call in the same edit is still reported."""
+    before = code("""
+        use std::fs::File;
+
+        async fn get_tile(&self) -> Result<Vec<u8>, Error> {
+            let tif_file =
+                File::open(&self.path).map_err(|e| Error::Io(e, self.path.clone()))?;
+            read(tif_file)
+        }
+    """)
+    after = code("""
+        use std::fs::File;
+
+        async fn get_tile(&self) -> Result<Vec<u8>, Error> {
+            let file = File::open(&self.path).map_err(|e| Error::Io(e, self.path.clone()))?;
+            read(file)
+        }
+    """)
+    assert hits(modified("src/cog/source.rs", before, after), "rust.blocking-in-async") == []
+    added_too = after.replace("    read(file)", '    let log = File::open("log")?;\n    read(file)')
+    assert added_too != after
+    assert hits(modified("src/cog/source.rs", before, added_too), "rust.blocking-in-async") == [5]
 
 
 def test_tokio_fs_is_not_blocking() -> None:
