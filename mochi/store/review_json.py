@@ -4,6 +4,7 @@ and until version 2 of the output the earlier names as aliases with the same val
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -74,34 +75,11 @@ _COMMENT_KEYS = (
 
 
 def comment_dict(row: CommentRow | Row[Any]) -> dict[str, Any]:
-    if isinstance(row, Row):  # a Core row of reviews._columns: its labels are the attribute names
-        values = row._mapping
-        data = {key: values["metadata_" if key == "metadata" else key] for key in _COMMENT_KEYS}
-        data["posted_at"] = _iso(data["posted_at"])
-        data["created_at"] = _iso(data["created_at"])
-        return _with_aliases(data, "comment")
-    data = {
-        "id": row.id,
-        "review_id": row.review_id,
-        "file_path": row.file_path,
-        "line_number": row.line_number,
-        "end_line": row.end_line,
-        "side": row.side,
-        "comment_type": row.comment_type,
-        "severity": row.severity,
-        "category": row.category,
-        "message": row.message,
-        "suggested_code": row.suggested_code,
-        "metadata": row.metadata_,
-        "source": row.source,
-        "rule_id": row.rule_id,
-        "anchored": row.anchored,
-        "fingerprint": row.fingerprint,
-        "posted_comment_id": row.posted_comment_id,
-        "posted_url": row.posted_url,
-        "posted_at": _iso(row.posted_at),
-        "created_at": _iso(row.created_at),
-    }
+    # a Core row of reviews' labelled columns is read by its mapping (faster), an ORM row by attribute
+    get = row._mapping.__getitem__ if isinstance(row, Row) else partial(getattr, row)
+    data = {key: get("metadata_" if key == "metadata" else key) for key in _COMMENT_KEYS}
+    data["posted_at"] = _iso(data["posted_at"])
+    data["created_at"] = _iso(data["created_at"])
     return _with_aliases(data, "comment")
 
 
