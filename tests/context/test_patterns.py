@@ -250,7 +250,7 @@ def test_a_hostile_file_costs_milliseconds_not_minutes() -> None:
     for path, text in HOSTILE.items():
         started = time.monotonic()
         scan(path, text)
-        assert time.monotonic() - started < 1.0, path
+        assert time.monotonic() - started < 5.0, path  # minutes if it backtracked; room for a busy CI
 
 
 def test_injection_styles_in_java_and_kotlin() -> None:
