@@ -80,6 +80,16 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
     "raise it for a database far away, whose queries mostly wait.",
 )
 @click.option(
+    "--reads",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "loop", "threads"]),
+    help="Where the read endpoints' queries run: on the event loop (no thread hand-off: the shortest "
+    "latency for a record on local disk) or on the --threads threads (queries that wait on the "
+    "network, such as PostgreSQL on another host, then do not hold up other requests). auto: the "
+    "loop for SQLite, the threads for PostgreSQL.",
+)
+@click.option(
     "--key-cache",
     "key_cache_s",
     default=5.0,
@@ -121,6 +131,7 @@ def serve(
     rate_limit_storage: str,
     key_cache_s: float,
     request_threads: int,
+    reads: str,
     review_drafts: bool,
     processes: int,
 ) -> None:
@@ -165,6 +176,7 @@ def serve(
             rate_limit_storage=rate_limit_storage,
             key_cache_s=key_cache_s,
             request_threads=request_threads,
+            reads=reads,
             review_drafts=review_drafts,
         )
         if processes > 1:

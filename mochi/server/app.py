@@ -17,6 +17,7 @@ from mochi.server.auth import KeyCache
 from mochi.server.checkout import resolved_roots
 from mochi.server.jobs import Composer, Runner
 from mochi.server.limits import BodyLimit
+from mochi.server.reads import Reads, on_loop
 from mochi.server.routes import health, integrations, keys, models, reviews, templates, webhooks
 from mochi.store.crypto import Cipher
 from mochi.store.models import utcnow
@@ -47,6 +48,7 @@ def create_app(
     breakers: BreakerRegistry | None = None,
     key_cache: KeyCache | None = None,
     request_threads: int = 4,
+    reads: Reads = "auto",
     hooks: webhooks.Webhooks | None = None,
 ) -> FastAPI:
     """The FastAPI application over `engine` (migrated already); `cipher` encrypts credentials.
@@ -59,6 +61,8 @@ def create_app(
     /metrics (default: the process's, PROCESS_BREAKERS).
     `key_cache`: how long a valid API key is remembered (mochi.server.auth.KeyCache; default 5 s).
     `request_threads`: the threads requests' database work runs on (not the reviews': `workers`).
+    `reads`: where the read endpoints' queries run (mochi.server.reads): the event loop, those
+    threads, or auto (the loop for SQLite, the threads otherwise).
     `hooks`: the webhook secrets and where their reviews go (none: the webhook routes answer 503).
     """
     runner = Runner(engine, workers=workers, grace_s=shutdown_grace_s)
@@ -84,6 +88,7 @@ def create_app(
     )
     app.state.rate_limits = rate_limits
     app.state.engine = engine
+    app.state.reads_on_loop = on_loop(reads, engine)
     app.state.webhooks = hooks
     app.state.key_cache = key_cache if key_cache is not None else KeyCache()
     app.state.cipher = cipher or Cipher(None)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from mochi.errors import UsageError
 
@@ -37,6 +37,7 @@ class ServeOptions:
     rate_limit_storage: str = "memory://"
     key_cache_s: float = 5.0
     request_threads: int = 4
+    reads: str = "auto"
     review_drafts: bool = False
 
     def to_json(self) -> str:
@@ -67,6 +68,7 @@ def build(options: ServeOptions, environ: Mapping[str, str], *, say: Callable[[s
     from mochi.server.app import create_app
     from mochi.server.auth import KeyCache
     from mochi.server.ratelimit import RateLimits
+    from mochi.server.reads import Reads
     from mochi.store.session import cipher_for
 
     settings = load_settings()
@@ -83,6 +85,7 @@ def build(options: ServeOptions, environ: Mapping[str, str], *, say: Callable[[s
         rate_limits=limits,
         key_cache=KeyCache(ttl_s=options.key_cache_s),
         request_threads=options.request_threads,
+        reads=cast(Reads, options.reads),
         hooks=webhooks(
             settings, engine, environ, workers=options.workers, review_drafts=options.review_drafts, say=say
         ),

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from mochi.server.auth import admin, reader
 from mochi.server.envelope import ApiError, ok
+from mochi.server.reads import read
 from mochi.store import integrations
 from mochi.store.errors import NotFoundError
 from mochi.store.models import IntegrationRow
@@ -51,17 +52,17 @@ def _find(engine: Engine, type_: str, name: str | None) -> dict[str, Any]:
 
 
 @router.get("", dependencies=[reader])
-def list_integrations(request: Request) -> JSONResponse:
+async def list_integrations(request: Request) -> JSONResponse:
     """Every integration, credentials masked."""
-    return ok({"integrations": integrations.list_integrations(request.app.state.engine)})
+    return ok({"integrations": await read(request, integrations.list_integrations, request.app.state.engine)})
 
 
 @router.get("/{type_}", dependencies=[reader])
-def get_integration(
+async def get_integration(
     request: Request, type_: Type, name: Annotated[str | None, Query()] = None
 ) -> JSONResponse:
     """The integration of this type, credentials masked."""
-    return ok(_find(request.app.state.engine, type_, name))
+    return ok(await read(request, _find, request.app.state.engine, type_, name))
 
 
 @router.put("/{type_}", dependencies=[admin])

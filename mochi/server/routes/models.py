@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mochi.server.auth import admin, reader
 from mochi.server.envelope import ok
+from mochi.server.reads import read
 from mochi.store import model_configs
 
 router = APIRouter(prefix="/api/models", tags=["models"])
@@ -59,9 +60,9 @@ class ModelUpdate(BaseModel):
 
 
 @router.get("", dependencies=[reader])
-def list_models(request: Request) -> JSONResponse:
+async def list_models(request: Request) -> JSONResponse:
     """Every model configuration."""
-    return ok({"models": model_configs.list_models(request.app.state.engine)})
+    return ok({"models": await read(request, model_configs.list_models, request.app.state.engine)})
 
 
 @router.post("", dependencies=[admin], status_code=201)
@@ -86,9 +87,9 @@ def add_model(request: Request, body: ModelIn) -> JSONResponse:
 
 
 @router.get("/{ref}", dependencies=[reader])
-def get_model(request: Request, ref: str) -> JSONResponse:
+async def get_model(request: Request, ref: str) -> JSONResponse:
     """One model configuration, by id or name."""
-    return ok(model_configs.get_model(request.app.state.engine, ref))
+    return ok(await read(request, model_configs.get_model, request.app.state.engine, ref))
 
 
 @router.put("/{ref}", dependencies=[admin])

@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 
 from mochi.server.auth import reader, reviewer
 from mochi.server.envelope import ok
+from mochi.server.reads import read
 from mochi.server.submit import RetryIn, ReviewIn, create, retry
 from mochi.store import reviews
 
@@ -29,7 +30,7 @@ MAX_LIMIT = 500
 
 
 @router.get("", dependencies=[reader])
-def list_reviews(
+async def list_reviews(
     request: Request,
     repo: Annotated[str | None, Query(description="Part of the repository ('owner/name' or a path).")] = None,
     pr_number: Annotated[int | None, Query(ge=1)] = None,
@@ -39,27 +40,30 @@ def list_reviews(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> JSONResponse:
     """Recorded reviews, newest first."""
-    rows = reviews.list_reviews(
+    rows = await read(
+        request,
+        reviews.list_reviews,
         request.app.state.engine,
         repository=repo,
         pr_number=pr_number,
         status=status,
         since=since,
-        limit=offset + limit,
-    )[offset:]
+        limit=limit,
+        offset=offset,
+    )
     return ok({"reviews": rows, "limit": limit, "offset": offset, "count": len(rows)})
 
 
 @router.get("/{review_id}", dependencies=[reader])
-def get_review(request: Request, review_id: int) -> JSONResponse:
+async def get_review(request: Request, review_id: int) -> JSONResponse:
     """One review with its comments and history."""
-    return ok(reviews.get_review(request.app.state.engine, review_id))
+    return ok(await read(request, reviews.get_review, request.app.state.engine, review_id))
 
 
 @router.get("/{review_id}/comments", dependencies=[reader])
-def get_comments(request: Request, review_id: int) -> JSONResponse:
+async def get_comments(request: Request, review_id: int) -> JSONResponse:
     """A review's comments (its findings)."""
-    return ok({"comments": reviews.review_comments(request.app.state.engine, review_id)})
+    return ok({"comments": await read(request, reviews.review_comments, request.app.state.engine, review_id)})
 
 
 @router.delete("/{review_id}", dependencies=[reviewer])

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mochi.server.auth import admin, reader
 from mochi.server.envelope import ok
+from mochi.server.reads import read
 from mochi.store import templates
 
 router = APIRouter(prefix="/api/templates", tags=["templates"])
@@ -45,9 +46,9 @@ class TemplateUpdate(BaseModel):
 
 
 @router.get("", dependencies=[reader])
-def list_templates(request: Request) -> JSONResponse:
+async def list_templates(request: Request) -> JSONResponse:
     """Every template (without its content)."""
-    return ok({"templates": templates.list_templates(request.app.state.engine)})
+    return ok({"templates": await read(request, templates.list_templates, request.app.state.engine)})
 
 
 @router.post("", dependencies=[admin], status_code=201)
@@ -59,9 +60,9 @@ def add_template(request: Request, body: TemplateIn) -> JSONResponse:
 
 
 @router.get("/{ref}", dependencies=[reader])
-def get_template(request: Request, ref: str) -> JSONResponse:
+async def get_template(request: Request, ref: str) -> JSONResponse:
     """One template with its content."""
-    return ok(templates.get_template(request.app.state.engine, ref))
+    return ok(await read(request, templates.get_template, request.app.state.engine, ref))
 
 
 @router.put("/{ref}", dependencies=[admin])
