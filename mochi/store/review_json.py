@@ -4,7 +4,6 @@ and until version 2 of the output the earlier names as aliases with the same val
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from sqlalchemy import Row
@@ -76,8 +75,11 @@ _COMMENT_KEYS = (
 
 def comment_dict(row: CommentRow | Row[Any]) -> dict[str, Any]:
     # a Core row of reviews' labelled columns is read by its mapping (faster), an ORM row by attribute
-    get = row._mapping.__getitem__ if isinstance(row, Row) else partial(getattr, row)
-    data = {key: get("metadata_" if key == "metadata" else key) for key in _COMMENT_KEYS}
+    if isinstance(row, Row):
+        data = row._asdict()  # every mapped column, by its attribute name
+        data["metadata"] = data.pop("metadata_")
+    else:
+        data = {key: getattr(row, "metadata_" if key == "metadata" else key) for key in _COMMENT_KEYS}
     data["posted_at"] = _iso(data["posted_at"])
     data["created_at"] = _iso(data["created_at"])
     return _with_aliases(data, "comment")

@@ -268,16 +268,18 @@ def list_reviews(
     status: str | None = None,
     since: datetime | None = None,
     limit: int = 50,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Newest first. `repository` matches any part of the name (`acme/api`, a path fragment);
-    `repositories` exactly one of these names (a checkout's path and its `owner/name`)."""
+    """Newest first, `limit` of them after the first `offset`. `repository` matches any part of the
+    name (`acme/api`, a path fragment); `repositories` exactly one of these names (a checkout's path
+    and its `owner/name`)."""
     shape = (repositories is not None, pr_number is not None, bool(status), since is not None)
     if repository:
         # `contains` escapes the fragment at build time: this one is built for each call
         query = _list_query(*shape).where(ReviewRow.repository.contains(repository, autoescape=True))
     else:
         query = statement(("list", *shape), lambda: _list_query(*shape))
-    values: dict[str, Any] = {"limit": limit}
+    values: dict[str, Any] = {"limit": limit, "offset": offset}
     if repositories is not None:
         values["repositories"] = list(repositories)
     if pr_number is not None:
@@ -292,7 +294,8 @@ def list_reviews(
 
 def _list_query(repositories: bool, pr_number: bool, status: bool, since: bool) -> Select[Any]:
     newest_first = (ReviewRow.created_at.desc(), ReviewRow.id.desc())
-    query = select(*columns(ReviewRow)).order_by(*newest_first).limit(bindparam("limit"))
+    query = select(*columns(ReviewRow)).order_by(*newest_first)
+    query = query.limit(bindparam("limit")).offset(bindparam("offset"))
     if repositories:
         query = query.where(ReviewRow.repository.in_(bindparam("repositories", expanding=True)))
     if pr_number:
