@@ -1,13 +1,16 @@
 """Benchmark `mochi serve`'s read endpoints under load, then its rate limit (loopback, stops by itself).
 
-    python bench/server_load.py [--clients 50] [--seconds 30] [--think 0.1] [--database URL]
+    python bench/server_load.py [--clients 50] [--seconds 30] [--think 0.1] [--processes 2]
+                                [--database URL] [--reads auto|loop|threads]
 
 1. A fresh record (SQLite in a temporary directory, or --database, e.g. the test PostgreSQL) with 20
    reviews made by `mochi review --provider builtin` of the demo repository, and a reader key.
-2. `mochi serve --rate-limit none --ip-rate-limit none`; `--clients` concurrent clients, each in a loop
+2. `mochi serve --rate-limit none --ip-rate-limit none --processes 2` (one per core of the 2-core
+   machine this was written on); `--clients` concurrent clients, each in a loop
    for `--seconds`: GET /api/reviews, /api/reviews/{id}, /api/reviews/{id}/comments or /api/models
    (in turn), then a pause of `--think` seconds (a client is a program or a person reading, not a
-   flood; --think 0 measures saturation). Reports requests/s, status counts and latency percentiles.
+   flood; --think 0 measures saturation). Reports requests/s, status counts, latency percentiles,
+   the server's CPU per request and the CPU the machine's hypervisor took (steal).
    Targets: no 5xx, p99 below 100 ms.
 3. `mochi serve --rate-limit 100/minute`: 101 GETs of one endpoint with one key; the first 100 must
    be 200 and the 101st 429 with Retry-After.
@@ -67,6 +70,27 @@ def _serve(env: dict[str, str], *args: str) -> tuple[subprocess.Popen[bytes], st
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("mochi serve did not start")
+
+
+def _cpu_s(pid: int) -> float:
+    """CPU seconds of the process `pid` and its children (the server processes of --processes N)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _steal() -> tuple[int, int]:
+    """(steal, all) jiffies of the machine so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    return values[7], sum(values)
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -136,8 +160,9 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.1, help="pause after each request, in seconds")
     parser.add_argument("--database", help="a database URL (default: SQLite in a temporary directory)")
     parser.add_argument(
-        "--processes", type=int, default=1, help="`mochi serve --processes` for the load part"
+        "--processes", type=int, default=2, help="`mochi serve --processes` for the load part"
     )
+    parser.add_argument("--reads", default="auto", help="`mochi serve --reads` for the load part")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
@@ -154,19 +179,25 @@ def main() -> None:
         ids = [int(r["id"]) for r in listed]
 
         proc, url = _serve(
-            env, "--rate-limit", "none", "--ip-rate-limit", "none", "--processes", str(args.processes)
-        )
+            env, "--rate-limit", "none", "--ip-rate-limit", "none", "--processes", str(args.processes),
+            "--reads", args.reads,
+        )  # fmt: skip
         try:
+            cpu, steal = _cpu_s(proc.pid), _steal()
             result = asyncio.run(_load(url, key, ids, args.clients, args.seconds, args.think))
+            cpu_ms = (_cpu_s(proc.pid) - cpu) * 1000 / max(1, result["requests"])
+            stolen = (_steal()[0] - steal[0]) / max(1, _steal()[1] - steal[1])
         finally:
             _stop(proc)
         errors = sum(n for s, n in result["statuses"].items() if s >= 500 or s == 0)
         ok = errors == 0 and result["p99"] < 100
+        database = "PostgreSQL" if args.database else "SQLite"
         print(f"load: {args.clients} clients for {args.seconds:g} s (think {args.think:g} s), "
-              f"{args.processes} server process(es), "
+              f"{args.processes} server process(es), {database}, reads {args.reads}, "
               f"{result['requests']} requests, {result['per_s']:.0f}/s, statuses {result['statuses']}, "
               f"p50 {float(result['p50']):.1f} ms, p95 {float(result['p95']):.1f} ms, "
-              f"p99 {float(result['p99']):.1f} ms, max {float(result['max']):.1f} ms "
+              f"p99 {float(result['p99']):.1f} ms, max {float(result['max']):.1f} ms; "
+              f"server CPU {cpu_ms:.2f} ms/request, steal {stolen:.0%} "
               f"[{'ok' if ok else 'FAILED'}: no 5xx, p99 < 100 ms]")  # fmt: skip
 
         proc, url = _serve(env, "--rate-limit", "100/minute", "--ip-rate-limit", "none")
