@@ -75,9 +75,10 @@ _COMMENT_KEYS = (
 
 def comment_dict(row: CommentRow | Row[Any]) -> dict[str, Any]:
     # a Core row of reviews' labelled columns is read by its mapping (faster), an ORM row by attribute
+    # the named keys only (a column added later is not published by accident), in this order
     if isinstance(row, Row):
-        data = row._asdict()  # every mapped column, by its attribute name
-        data["metadata"] = data.pop("metadata_")
+        columns = row._asdict()  # a Core row of the labelled columns: one dict, read by key
+        data = {key: columns["metadata_" if key == "metadata" else key] for key in _COMMENT_KEYS}
     else:
         data = {key: getattr(row, "metadata_" if key == "metadata" else key) for key in _COMMENT_KEYS}
     data["posted_at"] = _iso(data["posted_at"])
