@@ -23,7 +23,7 @@ from mochi.settings import Settings
 from mochi.store.crypto import Cipher, mask
 from mochi.store.errors import NotFoundError, StoreError
 from mochi.store.models import ModelConfigRow
-from mochi.store.reads import columns, statement
+from mochi.store.reads import columns, read_connection, statement
 
 PROVIDER_NAMES = ("ollama", "openai", "azure", "anthropic")
 
@@ -168,7 +168,7 @@ def set_default(engine: Engine, ref: str) -> int:
 
 def list_models(engine: Engine) -> list[dict[str, Any]]:
     query = statement(("models",), lambda: select(*columns(ModelConfigRow)).order_by(ModelConfigRow.id))
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return [model_dict(r) for r in connection.execute(query)]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from mochi.models import Finding, Review, ReviewTarget, TargetKind
 from mochi.store.errors import NotFoundError
 from mochi.store.models import STATUSES, CommentRow, HistoryRow, ReviewRow, utcnow
-from mochi.store.reads import columns, statement
+from mochi.store.reads import columns, read_connection, statement
 from mochi.store.review_json import comment_dict, history_dict, review_dict
 
 _WINDOWS_PATH = re.compile(r"^[A-Za-z]:[\\/]")
@@ -288,7 +288,7 @@ def list_reviews(
         values["status"] = status.upper()
     if since is not None:
         values["since"] = since
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         return [review_dict(row) for row in connection.execute(query, values)]
 
 
@@ -310,7 +310,7 @@ def _list_query(repositories: bool, pr_number: bool, status: bool, since: bool) 
 def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
     """The review with its comments and history; NotFoundError when there is none."""
     values = {"review_id": review_id}
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         row = connection.execute(statement(("review",), _review_query), values).first()
         if row is None:
             raise _missing(review_id)
@@ -322,7 +322,7 @@ def get_review(engine: Engine, review_id: int) -> dict[str, Any]:
 
 
 def review_comments(engine: Engine, review_id: int) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+    with read_connection(engine) as connection:
         exists = statement(("exists",), _exists_query)
         if connection.execute(exists, {"review_id": review_id}).first() is None:
             raise _missing(review_id)
