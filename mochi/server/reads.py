@@ -31,7 +31,8 @@ def on_loop(reads: Reads, engine: Engine) -> bool:
 
 
 async def read(request: Request, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-    """`fn(*args, **kwargs)`, a short read of the record, where the app runs its reads."""
-    if request.app.state.reads_on_loop:
-        return fn(*args, **kwargs)
-    return await run_in_threadpool(fn, *args, **kwargs)
+    """`fn(engine, *args, **kwargs)`, a short read of the app's record, where the app runs its reads."""
+    state = request.app.state
+    if state.reads_on_loop:
+        return fn(state.engine, *args, **kwargs)
+    return await run_in_threadpool(fn, state.engine, *args, **kwargs)

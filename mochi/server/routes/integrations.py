@@ -54,7 +54,7 @@ def _find(engine: Engine, type_: str, name: str | None) -> dict[str, Any]:
 @router.get("", dependencies=[reader])
 async def list_integrations(request: Request) -> JSONResponse:
     """Every integration, credentials masked."""
-    return ok({"integrations": await read(request, integrations.list_integrations, request.app.state.engine)})
+    return ok({"integrations": await read(request, integrations.list_integrations)})
 
 
 @router.get("/{type_}", dependencies=[reader])
@@ -62,7 +62,7 @@ async def get_integration(
     request: Request, type_: Type, name: Annotated[str | None, Query()] = None
 ) -> JSONResponse:
     """The integration of this type, credentials masked."""
-    return ok(await read(request, _find, request.app.state.engine, type_, name))
+    return ok(await read(request, _find, type_, name))
 
 
 @router.put("/{type_}", dependencies=[admin])

@@ -62,7 +62,7 @@ class ModelUpdate(BaseModel):
 @router.get("", dependencies=[reader])
 async def list_models(request: Request) -> JSONResponse:
     """Every model configuration."""
-    return ok({"models": await read(request, model_configs.list_models, request.app.state.engine)})
+    return ok({"models": await read(request, model_configs.list_models)})
 
 
 @router.post("", dependencies=[admin], status_code=201)
@@ -89,7 +89,7 @@ def add_model(request: Request, body: ModelIn) -> JSONResponse:
 @router.get("/{ref}", dependencies=[reader])
 async def get_model(request: Request, ref: str) -> JSONResponse:
     """One model configuration, by id or name."""
-    return ok(await read(request, model_configs.get_model, request.app.state.engine, ref))
+    return ok(await read(request, model_configs.get_model, ref))
 
 
 @router.put("/{ref}", dependencies=[admin])

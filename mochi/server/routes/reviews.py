@@ -43,7 +43,6 @@ async def list_reviews(
     rows = await read(
         request,
         reviews.list_reviews,
-        request.app.state.engine,
         repository=repo,
         pr_number=pr_number,
         status=status,
@@ -57,13 +56,13 @@ async def list_reviews(
 @router.get("/{review_id}", dependencies=[reader])
 async def get_review(request: Request, review_id: int) -> JSONResponse:
     """One review with its comments and history."""
-    return ok(await read(request, reviews.get_review, request.app.state.engine, review_id))
+    return ok(await read(request, reviews.get_review, review_id))
 
 
 @router.get("/{review_id}/comments", dependencies=[reader])
 async def get_comments(request: Request, review_id: int) -> JSONResponse:
     """A review's comments (its findings)."""
-    return ok({"comments": await read(request, reviews.review_comments, request.app.state.engine, review_id)})
+    return ok({"comments": await read(request, reviews.review_comments, review_id)})
 
 
 @router.delete("/{review_id}", dependencies=[reviewer])

@@ -48,7 +48,7 @@ class TemplateUpdate(BaseModel):
 @router.get("", dependencies=[reader])
 async def list_templates(request: Request) -> JSONResponse:
     """Every template (without its content)."""
-    return ok({"templates": await read(request, templates.list_templates, request.app.state.engine)})
+    return ok({"templates": await read(request, templates.list_templates)})
 
 
 @router.post("", dependencies=[admin], status_code=201)
@@ -62,7 +62,7 @@ def add_template(request: Request, body: TemplateIn) -> JSONResponse:
 @router.get("/{ref}", dependencies=[reader])
 async def get_template(request: Request, ref: str) -> JSONResponse:
     """One template with its content."""
-    return ok(await read(request, templates.get_template, request.app.state.engine, ref))
+    return ok(await read(request, templates.get_template, ref))
 
 
 @router.put("/{ref}", dependencies=[admin])
